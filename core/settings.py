@@ -1,0 +1,54 @@
+"""Application settings (pydantic-settings): one object read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "dev-key", "secret", "dev-unsubscribe-secret"}
+
+
+class Settings(BaseSettings):
+    """Everything nurture reads from its environment; `.env.example` lists each setting."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_prefix="")
+
+    environment: str = Field("development", alias="NURTURE_ENV")
+    home: Path = Field(Path("./.nurture"), alias="NURTURE_HOME")
+    database_url: str | None = Field(None, alias="DATABASE_URL")
+    api_key: str = Field("dev-key", alias="NURTURE_API_KEY")
+    public_url: str = Field("http://localhost:8000", alias="NURTURE_PUBLIC_URL")
+    unsubscribe_secret: str = Field("dev-unsubscribe-secret", alias="NURTURE_UNSUBSCRIBE_SECRET")
+    scoring_config: Path | None = Field(None, alias="NURTURE_SCORING_CONFIG")
+    default_timezone: str = Field("America/New_York", alias="NURTURE_DEFAULT_TIMEZONE")
+    content_dir: Path = Field(Path("demo_data/content"), alias="NURTURE_CONTENT_DIR")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment != "development":
+            for name in ("api_key", "unsubscribe_secret"):
+                if getattr(self, name) in PLACEHOLDER_SECRETS:
+                    raise ValueError(
+                        f"{name} is a placeholder; set a real secret when NURTURE_ENV="
+                        f"{self.environment}"
+                    )
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True when nurture runs its own PostgreSQL under NURTURE_HOME."""
+        return not self.database_url
+
+    @property
+    def pgdata(self) -> Path:
+        """Data directory of the embedded PostgreSQL server."""
+        return self.home.resolve() / "pgdata"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (tests build their own `Settings`)."""
+    return Settings()
