@@ -21,7 +21,6 @@ TEMPLATE_DB = "nurture_template"
 TEST_DB = "nurture_test"
 
 
-
 @pytest.fixture(scope="session")
 def pg_root() -> Iterator[str]:
     """Start an embedded PostgreSQL for the whole session; stop it (and delete it) at the end."""

@@ -1,0 +1,229 @@
+"""Store Segment-style messages on the trail (idempotently), then score the leads they touched.
+
+The order is the guarantee: validate everything, store the events and commit, and only then do
+downstream work. If scoring or a later hook fails, the events are safe with `processed_at` NULL
+and `process_pending` (run by the worker and by `nurture rescore`) finishes the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.models import Event, Lead
+from core.vocab import CRM_STAGES, canonical_event_type, page_category
+from tools.hygiene import InvalidEmail, normalize_email
+from tools.ingest_schema import (
+    FieldError,
+    IdentifyMessage,
+    InvalidInput,
+    Message,
+    PageMessage,
+)
+from tools.leads_upsert import apply_fields, clean_traits, find_leads
+from tools.rescore import rescore
+
+log = logging.getLogger(__name__)
+CHUNK = 1000
+_CONSENT_BY_TYPE = {
+    "email_unsubscribed": "unsubscribed",
+    "email_complained": "complained",
+    "email_bounced": "bounced",
+}
+
+
+@dataclass
+class IngestResult:
+    """What happened to a batch: how many were new, duplicates, leads touched, warnings."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    lead_ids: list[int] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+    mql_leads: list[int] = field(default_factory=list)
+
+
+def _as_email(value: str | None) -> str | None:
+    if value and "@" in value:
+        try:
+            return normalize_email(value)
+        except InvalidEmail:
+            return None
+    return None
+
+
+def prepare(messages: list[Message], prefix: str = "batch") -> list[tuple[Message, dict, dict]]:
+    """Clean identify traits up front so a bad email refuses the batch before anything is stored."""
+    prepared, errors = [], []
+    for i, msg in enumerate(messages):
+        fields, extra = {}, {}
+        if isinstance(msg, IdentifyMessage):
+            try:
+                fields, warnings = clean_traits(msg.traits)
+            except InvalidEmail as exc:
+                errors.append(FieldError(field=f"{prefix}[{i}].traits.email", error=str(exc)))
+                continue
+            extra = {k: v for k, v in msg.traits.items() if k not in fields}
+            if warnings:
+                extra["_hygiene_warnings"] = warnings
+        prepared.append((msg, fields, extra))
+    if errors:
+        raise InvalidInput(errors)
+    return prepared
+
+
+def _resolve_leads(session: Session, prepared) -> list[Lead | None]:
+    ext_ids = {m.userId for m, _, _ in prepared if m.userId}
+    emails = {f["email"] for _, f, _ in prepared if f.get("email")}
+    emails |= {e for e in (_as_email(m.userId) for m, _, _ in prepared) if e}
+    known = find_leads(session, ext_ids, emails)
+    resolved: list[Lead | None] = []
+    for msg, fields, extra in prepared:
+        email = fields.get("email") or _as_email(msg.userId)
+        lead = (known.get(f"id:{msg.userId}") if msg.userId else None) or (
+            known.get(f"email:{email}") if email else None
+        )
+        if lead is None and (msg.userId or email):
+            lead = Lead(external_id=msg.userId, email=email, source=fields.get("source"))
+            session.add(lead)
+        if lead is not None:
+            if msg.userId and lead.external_id is None:
+                lead.external_id = msg.userId
+            if isinstance(msg, IdentifyMessage):
+                apply_fields(session, lead, fields, extra)
+            if msg.userId:
+                known[f"id:{msg.userId}"] = lead
+            if email:
+                known[f"email:{email}"] = lead
+        resolved.append(lead)
+    session.flush()
+    return resolved
+
+
+def _event_row(msg: Message, lead: Lead | None, source: str, now: datetime) -> dict[str, Any]:
+    props = dict(getattr(msg, "properties", None) or {})
+    if isinstance(msg, IdentifyMessage):
+        etype, name, props = "identify", "identify", dict(msg.traits)
+    elif isinstance(msg, PageMessage):
+        etype, name = "page_viewed", msg.name or "Page Viewed"
+        props.setdefault("url", (msg.context.get("page") or {}).get("url"))
+    else:
+        etype, name = canonical_event_type(msg.event), msg.event
+    category = page_category(props.get("url"), props.get("category"))
+    asset = props.get("asset_type")
+    return {
+        "lead_id": lead.id if lead else None,
+        "anonymous_id": msg.anonymousId,
+        "source": source,
+        "message_id": msg.message_key(),
+        "type": etype,
+        "name": name,
+        "category": category if etype == "page_viewed" else props.get("category"),
+        "asset_type": str(asset).strip().lower().replace(" ", "_") if asset else None,
+        "properties": props,
+        "occurred_at": msg.timestamp or now,
+        "received_at": now,
+    }
+
+
+def store(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
+    """Validate, resolve leads, insert new events (duplicates ignored). Does not commit."""
+    prepared = prepare(messages)
+    now = datetime.now(UTC)
+    leads = _resolve_leads(session, prepared)
+    rows = [
+        _event_row(m, lead, source, now) for (m, _, _), lead in zip(prepared, leads, strict=True)
+    ]
+    inserted = []
+    for start in range(0, len(rows), CHUNK):
+        stmt = (
+            insert(Event)
+            .values(rows[start : start + CHUNK])
+            .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+            .returning(Event.id, Event.lead_id, Event.type, Event.properties, Event.anonymous_id)
+        )
+        inserted.extend(session.execute(stmt).all())
+    _project(session, inserted)
+    lead_ids = sorted({lead.id for lead in leads if lead is not None})
+    return IngestResult(
+        received=len(messages),
+        stored=len(inserted),
+        duplicates=len(messages) - len(inserted),
+        lead_ids=lead_ids,
+        event_ids=[row.id for row in inserted],
+        warnings=[
+            FieldError(field=f"batch[{i}].traits", error=w)
+            for i, (_, _, extra) in enumerate(prepared)
+            for w in extra.get("_hygiene_warnings", [])
+        ],
+    )
+
+
+def _project(session: Session, inserted) -> None:
+    """Keep consent, lifecycle stage and anonymous links in step with the new events."""
+    for row in inserted:
+        if row.lead_id is None:
+            continue
+        consent = _CONSENT_BY_TYPE.get(row.type)
+        if consent and not (
+            row.type == "email_bounced" and row.properties.get("bounce_type") == "soft"
+        ):
+            session.execute(update(Lead).where(Lead.id == row.lead_id).values(consent=consent))
+        if row.type == "crm_stage_changed" and row.properties.get("stage") in CRM_STAGES:
+            stage = row.properties["stage"]
+            session.execute(
+                update(Lead).where(Lead.id == row.lead_id).values(lifecycle_stage=stage)
+            )
+        if row.type == "identify" and row.anonymous_id:
+            session.execute(
+                update(Event)
+                .where(Event.anonymous_id == row.anonymous_id, Event.lead_id.is_(None))
+                .values(lead_id=row.lead_id)
+            )
+
+
+def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> dict:
+    """Score the touched leads and mark the events processed."""
+    outcome = rescore(session, lead_ids, cause="ingest")
+    if event_ids:
+        session.execute(
+            text("UPDATE events SET processed_at = now() WHERE id = ANY(:ids)"), {"ids": event_ids}
+        )
+    return outcome
+
+
+def ingest(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
+    """Store and commit, then score inline; a downstream failure leaves events for a retry."""
+    result = store(session, messages, source)
+    session.commit()
+    try:
+        outcome = downstream(session, result.lead_ids, result.event_ids)
+        session.commit()
+        result.mql_leads = outcome["mql_leads"]
+    except Exception:
+        session.rollback()
+        log.exception("downstream work failed; %d events left for retry", len(result.event_ids))
+    return result
+
+
+def process_pending(session: Session, limit: int = 5000) -> int:
+    """Finish downstream work for stored events whose processing never completed."""
+    rows = session.execute(
+        text(
+            "SELECT id, lead_id FROM events WHERE processed_at IS NULL AND lead_id IS NOT NULL "
+            "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+        ),
+        {"limit": limit},
+    ).all()
+    if rows:
+        downstream(session, sorted({r.lead_id for r in rows}), [r.id for r in rows])
+        session.commit()
+    return len(rows)

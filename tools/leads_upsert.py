@@ -1,0 +1,171 @@
+"""Turn identify traits into clean lead fields and find-or-create leads and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.models import Account, Lead
+from tools.hygiene import (
+    InvalidEmail,
+    missing_key_fields,
+    normalize_country,
+    normalize_email,
+    normalize_name,
+    normalize_timezone,
+    normalize_title,
+    seniority,
+)
+
+FREE_MAIL = frozenset(
+    {
+        "gmail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "icloud.com",
+        "gmx.de",
+        "web.de",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "live.com",
+        "msn.com",
+        "mail.com",
+    }
+)
+_ALIASES = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "companySize": "company_size",
+    "employees": "company_size",
+    "productInterest": "product_interest",
+    "time_zone": "timezone",
+}
+LEAD_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "industry",
+    "company_size",
+    "country",
+    "timezone",
+    "source",
+    "persona",
+    "product_interest",
+    "phone",
+)
+
+
+def clean_traits(traits: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Normalized lead fields from raw traits, plus warnings for values that were dropped."""
+    raw = {_ALIASES.get(k, k): v for k, v in traits.items()}
+    if "name" in raw and not raw.get("first_name"):
+        parts = str(raw["name"]).split(None, 1)
+        raw["first_name"] = parts[0] if parts else None
+        raw.setdefault("last_name", parts[1] if len(parts) > 1 else None)
+    if isinstance(raw.get("company"), dict):
+        raw["company"] = raw["company"].get("name")
+    if isinstance(raw.get("address"), dict) and not raw.get("country"):
+        raw["country"] = raw["address"].get("country")
+    out: dict[str, Any] = {}
+    warnings: list[str] = []
+    if raw.get("email"):
+        try:
+            out["email"] = normalize_email(str(raw["email"]))
+        except InvalidEmail as exc:
+            raise InvalidEmail(f"email: {exc}") from exc
+    for key in ("first_name", "last_name"):
+        if key in raw:
+            out[key] = normalize_name(_str(raw[key]))
+    if "title" in raw:
+        out["title"] = normalize_title(_str(raw["title"]))
+        out["seniority"] = seniority(out["title"])
+    if "company" in raw:
+        out["company"] = " ".join(str(raw["company"]).split()) or None if raw["company"] else None
+    for key in ("industry", "source", "persona", "product_interest"):
+        if key in raw and raw[key] is not None:
+            out[key] = str(raw[key]).strip().lower().replace(" ", "_").replace("-", "_") or None
+    if raw.get("company_size") not in (None, ""):
+        try:
+            out["company_size"] = int(str(raw["company_size"]).replace(",", "").strip())
+        except ValueError:
+            warnings.append(f"company_size {raw['company_size']!r} is not a number")
+    if "country" in raw:
+        out["country"] = normalize_country(_str(raw["country"]))
+        if raw["country"] and out["country"] is None:
+            warnings.append(f"country {raw['country']!r} is not recognised")
+    if "timezone" in raw:
+        out["timezone"] = normalize_timezone(_str(raw["timezone"]))
+        if raw["timezone"] and out["timezone"] is None:
+            warnings.append(f"timezone {raw['timezone']!r} is not an IANA zone")
+    if raw.get("phone"):
+        out["phone"] = str(raw["phone"]).strip()
+    return out, warnings
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _account_for(session: Session, fields: dict[str, Any]) -> int | None:
+    email, company = fields.get("email"), fields.get("company")
+    domain = email.split("@", 1)[1] if email else None
+    if domain in FREE_MAIL:
+        domain = None
+    if not domain:
+        return None
+    stmt = (
+        insert(Account)
+        .values(
+            name=company or domain,
+            domain=domain,
+            industry=fields.get("industry"),
+            company_size=fields.get("company_size"),
+            country=fields.get("country"),
+            timezone=fields.get("timezone"),
+        )
+        .on_conflict_do_nothing(index_elements=["domain"])
+        .returning(Account.id)
+    )
+    account_id = session.execute(stmt).scalar()
+    if account_id is None:
+        account_id = session.execute(select(Account.id).where(Account.domain == domain)).scalar()
+    return account_id
+
+
+def apply_fields(session: Session, lead: Lead, fields: dict[str, Any], extra: dict) -> None:
+    """Merge clean fields (non-empty values win) and extra traits into a lead; refresh flags."""
+    for key, value in fields.items():
+        if value is not None and value != "":
+            setattr(lead, key, value)
+    if extra:
+        lead.traits = {**(lead.traits or {}), **extra}
+    if lead.account_id is None and lead.email:
+        lead.account_id = _account_for(session, {**_lead_dict(lead), **fields})
+    lead.missing_key_fields = missing_key_fields(_lead_dict(lead))
+
+
+def _lead_dict(lead: Lead) -> dict[str, Any]:
+    return {f: getattr(lead, f) for f in LEAD_FIELDS}
+
+
+def find_leads(session: Session, external_ids: set[str], emails: set[str]) -> dict[str, Lead]:
+    """Existing leads keyed by `id:<external id>` and `email:<email>`."""
+    found: dict[str, Lead] = {}
+    if external_ids:
+        for lead in session.scalars(select(Lead).where(Lead.external_id.in_(external_ids))):
+            found[f"id:{lead.external_id}"] = lead
+            if lead.email:
+                found[f"email:{lead.email}"] = lead
+    if emails:
+        for lead in session.scalars(select(Lead).where(Lead.email.in_(emails))):
+            found[f"email:{lead.email}"] = lead
+            if lead.external_id:
+                found.setdefault(f"id:{lead.external_id}", lead)
+    return found
