@@ -92,7 +92,12 @@ def _resolve_leads(session: Session, prepared) -> list[Lead | None]:
             known.get(f"email:{email}") if email else None
         )
         if lead is None and (msg.userId or email):
-            lead = Lead(external_id=msg.userId, email=email, source=fields.get("source"))
+            lead = Lead(
+                external_id=msg.userId,
+                email=email,
+                source=fields.get("source"),
+                created_at=msg.timestamp or datetime.now(UTC),
+            )
             session.add(lead)
         if lead is not None:
             if msg.userId and lead.external_id is None:

@@ -52,6 +52,8 @@ class Lead(Base):
         Index("ix_leads_last_engaged_at", "last_engaged_at"),
         Index("ix_leads_source", "source"),
         Index("ix_leads_owner", "owner_rep_id"),
+        Index("ix_leads_activity", text("coalesce(last_engaged_at, created_at)")),
+        Index("ix_leads_created_at", "created_at"),
     )
 
     id: Mapped[int] = pk()

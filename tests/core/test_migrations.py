@@ -1,4 +1,4 @@
-"""Migrations: upgrade creates the schema with pgvector, downgrade removes it, upgrade again works."""
+"""Migrations: upgrade creates the schema with pgvector; downgrade removes it; upgrade again."""
 
 from sqlalchemy import inspect, text
 

@@ -152,6 +152,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("external_id", name=op.f("uq_leads_external_id")),
     )
     op.create_index("ix_leads_last_engaged_at", "leads", ["last_engaged_at"], unique=False)
+    op.create_index(
+        "ix_leads_activity", "leads", [sa.text("coalesce(last_engaged_at, created_at)")]
+    )
+    op.create_index("ix_leads_created_at", "leads", ["created_at"])
     op.create_index("ix_leads_owner", "leads", ["owner_rep_id"], unique=False)
     op.create_index("ix_leads_source", "leads", ["source"], unique=False)
     op.create_index("ix_leads_tier_score", "leads", ["tier", "score"], unique=False)

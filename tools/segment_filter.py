@@ -1,0 +1,307 @@
+"""The segment filter language: parse a filter and compile it to a parameterized SQL condition.
+
+Grammar (case-insensitive keywords)::
+
+    filter     := or_expr
+    or_expr    := and_expr ("or" and_expr)*
+    and_expr   := not_expr ("and" not_expr)*
+    not_expr   := "not" not_expr | "(" filter ")" | comparison
+    comparison := FIELD OP VALUE | FIELD "in" "(" VALUE ("," VALUE)* ")"
+    OP         := "=" | "!=" | ">" | ">=" | "<" | "<="
+    VALUE      := number | word | 'quoted' | "quoted"
+
+Fields:
+- attributes: email, first_name, last_name, title, seniority, persona, company, industry,
+  company_size, country, timezone, source, product_interest, lifecycle_stage, consent,
+  missing_key_fields, owner (the owner rep's email);
+- score: score, fit_score, engagement_score, tier (cold|warm|mql), stage
+  (awareness|consideration|decision);
+- time: inactive_days (days since the last engagement, or since first seen), created_days (days
+  since first seen);
+- behaviour: a metric from BEHAVIOUR, alone (all time) or with a window suffix `_<N>d`
+  (e.g. `pricing_views_7d >= 2`, `email_clicks_30d = 0`).
+
+Values are always bound parameters; field names come from a fixed table, never from input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+ATTRIBUTES = {
+    "email": "text",
+    "first_name": "text",
+    "last_name": "text",
+    "title": "text",
+    "seniority": "text",
+    "persona": "text",
+    "company": "text",
+    "industry": "text",
+    "company_size": "int",
+    "country": "text",
+    "timezone": "text",
+    "source": "text",
+    "product_interest": "text",
+    "lifecycle_stage": "text",
+    "consent": "text",
+    "missing_key_fields": "int",
+    "score": "int",
+    "fit_score": "int",
+    "engagement_score": "int",
+    "tier": "text",
+    "stage": "text",
+}
+# Whole days elapsed since a timestamp column; compiled to range conditions so indexes apply.
+DAYS_SINCE = {
+    "inactive_days": "coalesce(leads.last_engaged_at, leads.created_at)",
+    "created_days": "leads.created_at",
+}
+COMPUTED = {"owner": "(SELECT r.email FROM reps r WHERE r.id = leads.owner_rep_id)"}
+CASE_INSENSITIVE = {"email", "first_name", "last_name", "title", "company", "owner"}
+# metric -> SQL condition over an events row `e`
+BEHAVIOUR = {
+    "events": "TRUE",
+    "page_views": "e.type = 'page_viewed'",
+    "pricing_views": "e.type = 'page_viewed' AND e.category = 'pricing'",
+    "case_study_views": "e.type = 'page_viewed' AND e.category = 'case_study'",
+    "comparison_views": "e.type = 'page_viewed' AND e.category = 'comparison'",
+    "blog_views": "e.type = 'page_viewed' AND e.category = 'blog'",
+    "careers_views": "e.type = 'page_viewed' AND e.category = 'careers'",
+    "downloads": "e.type IN ('content_downloaded', 'form_submitted') AND e.asset_type IS NOT NULL",
+    "whitepaper_downloads": "e.type IN ('content_downloaded', 'form_submitted') "
+    "AND e.asset_type IN ('whitepaper', 'ebook')",
+    "case_study_downloads": "e.type IN ('content_downloaded', 'form_submitted') "
+    "AND e.asset_type = 'case_study'",
+    "email_opens": "e.type = 'email_opened'",
+    "email_clicks": "e.type = 'email_clicked'",
+    "emails_sent": "e.type = 'email_sent'",
+    "replies": "e.type = 'reply_received'",
+    "webinars_attended": "e.type = 'webinar_attended'",
+    "webinar_registrations": "e.type = 'webinar_registered'",
+    "demo_requests": "e.type = 'demo_requested'",
+    "trials": "e.type = 'trial_started'",
+    "meetings": "e.type = 'meeting_booked'",
+}
+OPS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)\b|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>>=|<=|!=|=|>|<)"
+    r"|(?P<punct>[(),])|(?P<word>[A-Za-z_][\w.@+-]*))"
+)
+
+
+class FilterError(ValueError):
+    """A filter that does not parse, with the position of the problem."""
+
+    def __init__(self, message: str, position: int):
+        super().__init__(f"{message} (at character {position})")
+        self.position = position
+
+
+@dataclass
+class _Tok:
+    kind: str
+    value: str
+    pos: int
+
+
+def _tokenize(source: str) -> list[_Tok]:
+    tokens, pos = [], 0
+    while pos < len(source):
+        if source[pos:].strip() == "":
+            break
+        match = _TOKEN.match(source, pos)
+        if not match or match.end() == pos:
+            raise FilterError(f"unexpected character {source[pos:].lstrip()[:1]!r}", pos)
+        kind = match.lastgroup
+        value = match.group(kind)
+        start = match.start(kind)
+        if kind == "str":
+            value = value[1:-1]
+        tokens.append(_Tok(kind, value, start))
+        pos = match.end()
+    return tokens
+
+
+class _Compiler:
+    def __init__(self, source: str):
+        self.tokens = _tokenize(source)
+        self.i = 0
+        self.params: dict[str, Any] = {}
+        self.end = len(source)
+
+    def peek(self) -> _Tok | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> _Tok:
+        tok = self.peek()
+        if tok is None:
+            raise FilterError("unexpected end of filter", self.end)
+        self.i += 1
+        return tok
+
+    def keyword(self, word: str) -> bool:
+        tok = self.peek()
+        if tok and tok.kind == "word" and tok.value.lower() == word:
+            self.i += 1
+            return True
+        return False
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def parse(self) -> str:
+        if not self.tokens:
+            raise FilterError("empty filter", 0)
+        sql = self.or_expr()
+        if self.peek() is not None:
+            raise FilterError(f"unexpected {self.peek().value!r}", self.peek().pos)
+        return sql
+
+    def or_expr(self) -> str:
+        parts = [self.and_expr()]
+        while self.keyword("or"):
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def and_expr(self) -> str:
+        parts = [self.not_expr()]
+        while self.keyword("and"):
+            parts.append(self.not_expr())
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+    def not_expr(self) -> str:
+        if self.keyword("not"):
+            return f"(NOT {self.not_expr()})"
+        tok = self.peek()
+        if tok and tok.kind == "punct" and tok.value == "(":
+            self.take()
+            inner = self.or_expr()
+            closing = self.take()
+            if closing.value != ")":
+                raise FilterError("expected ')'", closing.pos)
+            return inner
+        return self.comparison()
+
+    def value(self, kind: str) -> Any:
+        tok = self.take()
+        if tok.kind not in ("num", "str", "word"):
+            raise FilterError(f"expected a value, got {tok.value!r}", tok.pos)
+        if kind == "int":
+            try:
+                return float(tok.value) if "." in tok.value else int(tok.value)
+            except ValueError:
+                raise FilterError(f"expected a number, got {tok.value!r}", tok.pos) from None
+        return tok.value
+
+    def comparison(self) -> str:
+        field = self.take()
+        if field.kind != "word":
+            raise FilterError(f"expected a field name, got {field.value!r}", field.pos)
+        name = field.value.lower()
+        column, kind, behaviour = _resolve(name, field.pos)
+        if self.keyword("in"):
+            if behaviour:
+                raise FilterError("'in' is not available for behaviour counts", field.pos)
+            opening = self.take()
+            if opening.value != "(":
+                raise FilterError("expected '(' after 'in'", opening.pos)
+            values = [self.value(kind)]
+            while (tok := self.take()).value == ",":
+                values.append(self.value(kind))
+            if tok.value != ")":
+                raise FilterError("expected ',' or ')'", tok.pos)
+            binds = ", ".join(self.bind(_canonical(name, v)) for v in values)
+            if name in CASE_INSENSITIVE:
+                return f"lower({column}) IN ({binds})"
+            return f"{column} IN ({binds})"
+        op_tok = self.take()
+        if op_tok.kind != "op":
+            raise FilterError(f"expected an operator after {field.value!r}", op_tok.pos)
+        op = OPS[op_tok.value]
+        value = self.value(kind)
+        if behaviour:
+            return self.behaviour(behaviour, op, value)
+        if kind == "text" and op not in ("=", "<>"):
+            raise FilterError(f"{name} is text: use = or !=", op_tok.pos)
+        if name in DAYS_SINCE:
+            return self.days_since(DAYS_SINCE[name], op, int(value))
+        if name in CASE_INSENSITIVE:
+            column = f"lower({column})"
+        return f"{column} {op} {self.bind(_canonical(name, value))}"
+
+    def days_since(self, column: str, op: str, days: int) -> str:
+        """floor(elapsed days) <op> N, written as a range on the timestamp itself."""
+
+        def at_least(n: int) -> str:
+            return f"{column} <= :as_of - make_interval(days => {self.bind(n)})"
+
+        def under(n: int) -> str:
+            return f"{column} > :as_of - make_interval(days => {self.bind(n)})"
+
+        return {
+            ">=": lambda: at_least(days),
+            ">": lambda: at_least(days + 1),
+            "<": lambda: under(days),
+            "<=": lambda: under(days + 1),
+            "=": lambda: f"({at_least(days)} AND {under(days + 1)})",
+            "<>": lambda: f"NOT ({at_least(days)} AND {under(days + 1)})",
+        }[op]()
+
+    def behaviour(self, spec: tuple[str, int | None], op: str, value: Any) -> str:
+        metric, days = spec
+        window = ""
+        if days is not None:
+            window = f" AND e.occurred_at > :as_of - make_interval(days => {self.bind(days)})"
+        n = self.bind(value)
+        base = (
+            f"SELECT e.lead_id FROM events e WHERE e.lead_id IS NOT NULL AND "
+            f"{BEHAVIOUR[metric]} AND e.occurred_at <= :as_of{window} GROUP BY e.lead_id"
+        )
+        admits_zero = _compare(0, op, value)
+        if admits_zero:
+            return f"leads.id NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
+        return f"leads.id IN ({base} HAVING count(*) {op} {n})"
+
+
+def _canonical(name: str, value: Any) -> Any:
+    """Values in the stored spelling: lower-case codes, upper-case countries."""
+    if not isinstance(value, str):
+        return value
+    if name == "country":
+        return value.upper()
+    return value.lower()
+
+
+def _compare(left: float, op: str, right: float) -> bool:
+    return {
+        "=": left == right,
+        "<>": left != right,
+        ">": left > right,
+        ">=": left >= right,
+        "<": left < right,
+        "<=": left <= right,
+    }[op]
+
+
+def _resolve(name: str, pos: int) -> tuple[str, str, tuple[str, int | None] | None]:
+    if name in ATTRIBUTES:
+        return f"leads.{name}", ATTRIBUTES[name], None
+    if name in DAYS_SINCE:
+        return "", "int", None
+    if name in COMPUTED:
+        return COMPUTED[name], "text", None
+    match = re.fullmatch(r"([a-z_]+?)(?:_(\d+)d)?", name)
+    if match and match.group(1) in BEHAVIOUR:
+        days = int(match.group(2)) if match.group(2) else None
+        return "", "int", (match.group(1), days)
+    raise FilterError(f"unknown field {name!r}", pos)
+
+
+def compile_filter(source: str) -> tuple[str, dict[str, Any]]:
+    """Compile a filter to (SQL condition over `leads`, bound parameters). `:as_of` is needed."""
+    compiler = _Compiler(source)
+    return compiler.parse(), compiler.params

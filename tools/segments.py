@@ -1,0 +1,118 @@
+"""Segments: built-in and custom definitions, membership counts, member pages, a lead's segments."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.models import Segment
+from tools.segment_filter import compile_filter
+
+BUILTINS = Path(__file__).parent / "config" / "segments.yaml"
+LEAD_COLUMNS = (
+    "leads.id, leads.email, leads.first_name, leads.last_name, leads.company, "
+    "leads.title, leads.score, leads.tier, leads.stage, leads.source, leads.last_engaged_at"
+)
+
+
+class UnknownSegment(LookupError):
+    """No segment has that name."""
+
+
+@lru_cache(maxsize=1)
+def builtin_definitions() -> list[dict]:
+    """The shipped segment definitions (validated: each filter compiles)."""
+    items = yaml.safe_load(BUILTINS.read_text())
+    for item in items:
+        compile_filter(item["filter"])
+    return items
+
+
+def ensure_builtins(session: Session) -> None:
+    """Insert or refresh the built-in segments."""
+    for item in builtin_definitions():
+        stmt = insert(Segment).values(builtin=True, **item)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["name"],
+                set_={"filter": stmt.excluded.filter, "description": stmt.excluded.description},
+                where=Segment.builtin.is_(True),
+            )
+        )
+
+
+def save_segment(session: Session, name: str, filter_: str, description: str = "") -> Segment:
+    """Create or replace a custom segment; the filter must compile (FilterError otherwise)."""
+    compile_filter(filter_)
+    segment = session.scalars(select(Segment).where(Segment.name == name)).one_or_none()
+    if segment is None:
+        segment = Segment(name=name, filter=filter_, description=description)
+        session.add(segment)
+    else:
+        segment.filter, segment.description = filter_, description or segment.description
+    session.flush()
+    return segment
+
+
+def get_segment(session: Session, name: str) -> Segment:
+    """A segment by name, or UnknownSegment."""
+    segment = session.scalars(select(Segment).where(Segment.name == name)).one_or_none()
+    if segment is None:
+        raise UnknownSegment(name)
+    return segment
+
+
+def count_members(session: Session, filter_: str, as_of: datetime | None = None) -> int:
+    """How many leads match a filter now (or at `as_of`)."""
+    where, params = compile_filter(filter_)
+    params["as_of"] = as_of or datetime.now(UTC)
+    return session.execute(text(f"SELECT count(*) FROM leads WHERE {where}"), params).scalar_one()
+
+
+def list_members(
+    session: Session,
+    filter_: str,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    as_of: datetime | None = None,
+) -> list[dict]:
+    """A page of matching leads, highest score first."""
+    where, params = compile_filter(filter_)
+    params.update(as_of=as_of or datetime.now(UTC), limit=limit, offset=offset)
+    sql = (
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE {where} "
+        "ORDER BY leads.score DESC, leads.id LIMIT :limit OFFSET :offset"
+    )
+    return [dict(row._mapping) for row in session.execute(text(sql), params)]
+
+
+def member_ids(session: Session, filter_: str, as_of: datetime | None = None) -> list[int]:
+    """Every matching lead id (for enrollment and analytics)."""
+    where, params = compile_filter(filter_)
+    params["as_of"] = as_of or datetime.now(UTC)
+    sql = f"SELECT leads.id FROM leads WHERE {where} ORDER BY leads.id"
+    return list(session.execute(text(sql), params).scalars())
+
+
+def segments_for_lead(session: Session, lead_id: int, as_of: datetime | None = None) -> list[str]:
+    """Names of every segment the lead belongs to (one query)."""
+    segments = session.scalars(select(Segment).order_by(Segment.name)).all()
+    if not segments:
+        return []
+    parts, params = [], {"as_of": as_of or datetime.now(UTC), "lead_id": lead_id}
+    for i, segment in enumerate(segments):
+        where, seg_params = compile_filter(segment.filter)
+        params.update({f"s{i}_{key}": value for key, value in seg_params.items()})
+        where = re.sub(r":(p\d+)\b", rf":s{i}_\1", where)
+        parts.append(f"CASE WHEN {where} THEN {i} END")
+    sql = f"SELECT {', '.join(parts)} FROM leads WHERE leads.id = :lead_id"
+    row = session.execute(text(sql), params).first()
+    return [segments[i].name for i in row if i is not None] if row else []
