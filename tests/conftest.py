@@ -107,3 +107,18 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
         NURTURE_API_KEY="test-key",
         _env_file=None,
     )
+
+
+@pytest.fixture
+def client(settings: Settings, session: Session):
+    """A FastAPI TestClient whose requests use the test's rolled-back session."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_session
+    from core.db import Database
+
+    app = create_app(settings, db=Database(settings))
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app, headers={"Authorization": "Bearer test-key"}) as test_client:
+        yield test_client
