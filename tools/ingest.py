@@ -7,16 +7,16 @@ and `process_pending` (run by the worker and by `nurture rescore`) finishes the 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.models import Event, Lead
+from core.models import Lead
 from core.vocab import CRM_STAGES, canonical_event_type, page_category
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.ingest_schema import (
@@ -26,7 +26,7 @@ from tools.ingest_schema import (
     Message,
     PageMessage,
 )
-from tools.leads_upsert import apply_fields, clean_traits, find_leads
+from tools.leads_upsert import apply_fields, clean_traits, find_leads, link_accounts
 from tools.rescore import rescore
 
 log = logging.getLogger(__name__)
@@ -103,12 +103,14 @@ def _resolve_leads(session: Session, prepared) -> list[Lead | None]:
             if msg.userId and lead.external_id is None:
                 lead.external_id = msg.userId
             if isinstance(msg, IdentifyMessage):
-                apply_fields(session, lead, fields, extra)
+                apply_fields(lead, fields, extra)
             if msg.userId:
                 known[f"id:{msg.userId}"] = lead
             if email:
                 known[f"email:{email}"] = lead
         resolved.append(lead)
+    with session.no_autoflush:
+        link_accounts(session, [lead for lead in resolved if lead is not None])
     session.flush()
     return resolved
 
@@ -149,13 +151,7 @@ def store(session: Session, messages: list[Message], source: str = "segment") ->
     ]
     inserted = []
     for start in range(0, len(rows), CHUNK):
-        stmt = (
-            insert(Event)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(constraint="uq_events_source_message_id")
-            .returning(Event.id, Event.lead_id, Event.type, Event.properties, Event.anonymous_id)
-        )
-        inserted.extend(session.execute(stmt).all())
+        inserted.extend(_insert_events(session, rows[start : start + CHUNK]))
     _project(session, inserted)
     lead_ids = sorted({lead.id for lead in leads if lead is not None})
     return IngestResult(
@@ -172,27 +168,74 @@ def store(session: Session, messages: list[Message], source: str = "segment") ->
     )
 
 
+_INSERT_EVENTS = text(
+    """
+    INSERT INTO events (lead_id, anonymous_id, source, message_id, type, name, category,
+                        asset_type, properties, occurred_at, received_at)
+    SELECT lead_id, anonymous_id, source, message_id, type, name, category, asset_type,
+           properties::jsonb, occurred_at, received_at
+    FROM unnest(CAST(:lead_id AS bigint[]), CAST(:anonymous_id AS text[]),
+                CAST(:source AS text[]), CAST(:message_id AS text[]), CAST(:type AS text[]),
+                CAST(:name AS text[]), CAST(:category AS text[]), CAST(:asset_type AS text[]),
+                CAST(:properties AS text[]), CAST(:occurred_at AS timestamptz[]),
+                CAST(:received_at AS timestamptz[]))
+         AS t(lead_id, anonymous_id, source, message_id, type, name, category, asset_type,
+              properties, occurred_at, received_at)
+    ON CONFLICT ON CONSTRAINT uq_events_source_message_id DO NOTHING
+    RETURNING id, lead_id, type, properties, anonymous_id
+    """
+)
+_COLUMNS = (
+    "lead_id",
+    "anonymous_id",
+    "source",
+    "message_id",
+    "type",
+    "name",
+    "category",
+    "asset_type",
+    "properties",
+    "occurred_at",
+    "received_at",
+)
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]):
+    """One INSERT … SELECT FROM unnest(arrays) per chunk: compiled once, no per-row round trip."""
+    params = {col: [row[col] for row in rows] for col in _COLUMNS}
+    params["properties"] = [json.dumps(p, default=str) for p in params["properties"]]
+    return session.execute(_INSERT_EVENTS, params).all()
+
+
 def _project(session: Session, inserted) -> None:
     """Keep consent, lifecycle stage and anonymous links in step with the new events."""
+    consent: dict[str, set[int]] = {}
+    stages: dict[str, set[int]] = {}
+    anonymous: dict[str, int] = {}
     for row in inserted:
         if row.lead_id is None:
             continue
-        consent = _CONSENT_BY_TYPE.get(row.type)
-        if consent and not (
-            row.type == "email_bounced" and row.properties.get("bounce_type") == "soft"
-        ):
-            session.execute(update(Lead).where(Lead.id == row.lead_id).values(consent=consent))
+        value = _CONSENT_BY_TYPE.get(row.type)
+        soft = row.type == "email_bounced" and row.properties.get("bounce_type") == "soft"
+        if value and not soft:
+            consent.setdefault(value, set()).add(row.lead_id)
         if row.type == "crm_stage_changed" and row.properties.get("stage") in CRM_STAGES:
-            stage = row.properties["stage"]
-            session.execute(
-                update(Lead).where(Lead.id == row.lead_id).values(lifecycle_stage=stage)
-            )
+            stages.setdefault(row.properties["stage"], set()).add(row.lead_id)
         if row.type == "identify" and row.anonymous_id:
+            anonymous[row.anonymous_id] = row.lead_id
+    for column, groups in (("consent", consent), ("lifecycle_stage", stages)):
+        for value, ids in groups.items():
             session.execute(
-                update(Event)
-                .where(Event.anonymous_id == row.anonymous_id, Event.lead_id.is_(None))
-                .values(lead_id=row.lead_id)
+                text(f"UPDATE leads SET {column} = :value WHERE id = ANY(:ids)"),
+                {"value": value, "ids": sorted(ids)},
             )
+    for anonymous_id, lead_id in anonymous.items():
+        session.execute(
+            text(
+                "UPDATE events SET lead_id = :lead WHERE anonymous_id = :anon AND lead_id IS NULL"
+            ),
+            {"lead": lead_id, "anon": anonymous_id},
+        )
 
 
 def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> dict:

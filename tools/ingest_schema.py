@@ -39,8 +39,9 @@ class _Message(BaseModel):
 
     @model_validator(mode="after")
     def _check_identity_and_time(self):
-        if not (self.userId or self.anonymousId):
-            raise ValueError("either userId or anonymousId is required")
+        traits = getattr(self, "traits", None) or {}
+        if not (self.userId or self.anonymousId or traits.get("email")):
+            raise ValueError("either userId or anonymousId (or traits.email) is required")
         if self.timestamp is not None:
             if self.timestamp.tzinfo is None:
                 self.timestamp = self.timestamp.replace(tzinfo=UTC)

@@ -113,41 +113,54 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _account_for(session: Session, fields: dict[str, Any]) -> int | None:
-    email, company = fields.get("email"), fields.get("company")
-    domain = email.split("@", 1)[1] if email else None
-    if domain in FREE_MAIL:
-        domain = None
-    if not domain:
-        return None
-    stmt = (
-        insert(Account)
-        .values(
-            name=company or domain,
-            domain=domain,
-            industry=fields.get("industry"),
-            company_size=fields.get("company_size"),
-            country=fields.get("country"),
-            timezone=fields.get("timezone"),
+def company_domain(email: str | None) -> str | None:
+    """The company domain of an address, or None for free-mail providers."""
+    domain = email.split("@", 1)[1] if email and "@" in email else None
+    return None if domain in FREE_MAIL else domain
+
+
+def link_accounts(session: Session, leads: list[Lead]) -> None:
+    """Attach leads without an account to one per company domain (created on first sight)."""
+    by_domain: dict[str, list[Lead]] = {}
+    for lead in leads:
+        domain = company_domain(lead.email) if lead.account_id is None else None
+        if domain:
+            by_domain.setdefault(domain, []).append(lead)
+    if not by_domain:
+        return
+    values = []
+    for domain, members in sorted(by_domain.items()):
+        first = members[0]
+        values.append(
+            {
+                "name": first.company or domain,
+                "domain": domain,
+                "industry": first.industry,
+                "company_size": first.company_size,
+                "country": first.country,
+                "timezone": first.timezone,
+            }
         )
-        .on_conflict_do_nothing(index_elements=["domain"])
-        .returning(Account.id)
+    session.execute(
+        insert(Account).values(values).on_conflict_do_nothing(index_elements=["domain"])
     )
-    account_id = session.execute(stmt).scalar()
-    if account_id is None:
-        account_id = session.execute(select(Account.id).where(Account.domain == domain)).scalar()
-    return account_id
+    ids = dict(
+        session.execute(
+            select(Account.domain, Account.id).where(Account.domain.in_(list(by_domain)))
+        ).all()
+    )
+    for domain, members in by_domain.items():
+        for lead in members:
+            lead.account_id = ids.get(domain)
 
 
-def apply_fields(session: Session, lead: Lead, fields: dict[str, Any], extra: dict) -> None:
+def apply_fields(lead: Lead, fields: dict[str, Any], extra: dict) -> None:
     """Merge clean fields (non-empty values win) and extra traits into a lead; refresh flags."""
     for key, value in fields.items():
         if value is not None and value != "":
             setattr(lead, key, value)
     if extra:
         lead.traits = {**(lead.traits or {}), **extra}
-    if lead.account_id is None and lead.email:
-        lead.account_id = _account_for(session, {**_lead_dict(lead), **fields})
     lead.missing_key_fields = missing_key_fields(_lead_dict(lead))
 
 
