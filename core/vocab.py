@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Canonical event types stored in events.type. Segment-style event names ("Page Viewed",
 # "Demo Requested") are mapped onto these by `canonical_event_type`.
@@ -112,6 +113,7 @@ _URL_CATEGORY_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def page_category(url: str | None, declared: str | None = None) -> str:
     """Return the page category: the declared one if valid, else inferred from the URL path."""
     if declared:
@@ -125,6 +127,7 @@ def page_category(url: str | None, declared: str | None = None) -> str:
     return "other"
 
 
+@lru_cache(maxsize=1024)
 def canonical_event_type(name: str) -> str:
     """Map a Segment-style event name ("Demo Requested", "demo_requested") to a snake_case type."""
     words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())

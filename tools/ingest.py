@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import Lead
@@ -31,6 +32,7 @@ from tools.rescore import rescore
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
+STORE_ATTEMPTS = 3
 _CONSENT_BY_TYPE = {
     "email_unsubscribed": "unsubscribed",
     "email_complained": "complained",
@@ -80,42 +82,81 @@ def prepare(messages: list[Message], prefix: str = "batch") -> list[tuple[Messag
     return prepared
 
 
-def _resolve_leads(session: Session, prepared) -> list[Lead | None]:
-    ext_ids = {m.userId for m, _, _ in prepared if m.userId}
-    emails = {f["email"] for _, f, _ in prepared if f.get("email")}
-    emails |= {e for e in (_as_email(m.userId) for m, _, _ in prepared) if e}
-    known = find_leads(session, ext_ids, emails)
-    resolved: list[Lead | None] = []
-    for msg, fields, extra in prepared:
-        email = fields.get("email") or _as_email(msg.userId)
-        lead = (known.get(f"id:{msg.userId}") if msg.userId else None) or (
-            known.get(f"email:{email}") if email else None
-        )
-        if lead is None and (msg.userId or email):
-            lead = Lead(
-                external_id=msg.userId,
-                email=email,
-                source=fields.get("source"),
-                created_at=msg.timestamp or datetime.now(UTC),
+def _lead_key(msg: Message, fields: dict) -> tuple[str | None, str | None]:
+    return msg.userId, fields.get("email") or _as_email(msg.userId)
+
+
+def _known_ids(session: Session, prepared) -> tuple[dict[str, int], dict[str, int]]:
+    """Lead ids by external id and by email for every key in the batch (one light query)."""
+    keys = [_lead_key(m, f) for m, f, _ in prepared]
+    ext = sorted({k for k, _ in keys if k})
+    emails = sorted({e for _, e in keys if e})
+    rows = session.execute(
+        text(
+            "SELECT id, external_id, email FROM leads "
+            "WHERE external_id = ANY(:ext) OR email = ANY(:emails)"
+        ),
+        {"ext": ext, "emails": emails},
+    ).all()
+    return (
+        {r.external_id: r.id for r in rows if r.external_id},
+        {r.email: r.id for r in rows if r.email},
+    )
+
+
+def _resolve_leads(session: Session, prepared) -> list[int | None]:
+    """Lead id per message; identify messages (and unknown users) go through the ORM."""
+    by_ext, by_email = _known_ids(session, prepared)
+    slow = [
+        i
+        for i, (msg, fields, _) in enumerate(prepared)
+        if isinstance(msg, IdentifyMessage)
+        or not (by_ext.get(msg.userId) or by_email.get(_lead_key(msg, fields)[1]))
+    ]
+    resolved: list[int | None] = [None] * len(prepared)
+    touched: dict[int, Lead] = {}
+    if slow:
+        ext = {prepared[i][0].userId for i in slow if prepared[i][0].userId}
+        emails = {e for i in slow if (e := _lead_key(prepared[i][0], prepared[i][1])[1])}
+        known = find_leads(session, ext, emails)
+        for i in slow:
+            msg, fields, extra = prepared[i]
+            user_id, email = _lead_key(msg, fields)
+            lead = (known.get(f"id:{user_id}") if user_id else None) or (
+                known.get(f"email:{email}") if email else None
             )
-            session.add(lead)
-        if lead is not None:
-            if msg.userId and lead.external_id is None:
-                lead.external_id = msg.userId
+            if lead is None and (user_id or email):
+                lead = Lead(
+                    external_id=user_id,
+                    email=email,
+                    source=fields.get("source"),
+                    created_at=msg.timestamp or datetime.now(UTC),
+                )
+                session.add(lead)
+            if lead is None:
+                continue
+            if user_id and lead.external_id is None:
+                lead.external_id = user_id
             if isinstance(msg, IdentifyMessage):
                 apply_fields(lead, fields, extra)
-            if msg.userId:
-                known[f"id:{msg.userId}"] = lead
+            if user_id:
+                known[f"id:{user_id}"] = lead
             if email:
                 known[f"email:{email}"] = lead
-        resolved.append(lead)
-    with session.no_autoflush:
-        link_accounts(session, [lead for lead in resolved if lead is not None])
-    session.flush()
+            touched[i] = lead
+        with session.no_autoflush:
+            link_accounts(session, list(touched.values()))
+        session.flush()
+    for i, (msg, fields, _) in enumerate(prepared):
+        if i in touched:
+            resolved[i] = touched[i].id
+        else:
+            user_id, email = _lead_key(msg, fields)
+            resolved[i] = by_ext.get(user_id) or by_email.get(email)
     return resolved
 
 
-def _event_row(msg: Message, lead: Lead | None, source: str, now: datetime) -> dict[str, Any]:
+def _event_row(msg: Message, lead_id: int | None, source: str, now: datetime) -> dict[str, Any]:
     props = dict(getattr(msg, "properties", None) or {})
     if isinstance(msg, IdentifyMessage):
         etype, name, props = "identify", "identify", dict(msg.traits)
@@ -127,7 +168,7 @@ def _event_row(msg: Message, lead: Lead | None, source: str, now: datetime) -> d
     category = page_category(props.get("url"), props.get("category"))
     asset = props.get("asset_type")
     return {
-        "lead_id": lead.id if lead else None,
+        "lead_id": lead_id,
         "anonymous_id": msg.anonymousId,
         "source": source,
         "message_id": msg.message_key(),
@@ -153,7 +194,7 @@ def store(session: Session, messages: list[Message], source: str = "segment") ->
     for start in range(0, len(rows), CHUNK):
         inserted.extend(_insert_events(session, rows[start : start + CHUNK]))
     _project(session, inserted)
-    lead_ids = sorted({lead.id for lead in leads if lead is not None})
+    lead_ids = sorted({lead_id for lead_id in leads if lead_id is not None})
     return IngestResult(
         received=len(messages),
         stored=len(inserted),
@@ -173,38 +214,20 @@ _INSERT_EVENTS = text(
     INSERT INTO events (lead_id, anonymous_id, source, message_id, type, name, category,
                         asset_type, properties, occurred_at, received_at)
     SELECT lead_id, anonymous_id, source, message_id, type, name, category, asset_type,
-           properties::jsonb, occurred_at, received_at
-    FROM unnest(CAST(:lead_id AS bigint[]), CAST(:anonymous_id AS text[]),
-                CAST(:source AS text[]), CAST(:message_id AS text[]), CAST(:type AS text[]),
-                CAST(:name AS text[]), CAST(:category AS text[]), CAST(:asset_type AS text[]),
-                CAST(:properties AS text[]), CAST(:occurred_at AS timestamptz[]),
-                CAST(:received_at AS timestamptz[]))
-         AS t(lead_id, anonymous_id, source, message_id, type, name, category, asset_type,
-              properties, occurred_at, received_at)
+           properties, occurred_at, received_at
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+         AS t(lead_id bigint, anonymous_id text, source text, message_id text, type text,
+              name text, category text, asset_type text, properties jsonb,
+              occurred_at timestamptz, received_at timestamptz)
     ON CONFLICT ON CONSTRAINT uq_events_source_message_id DO NOTHING
     RETURNING id, lead_id, type, properties, anonymous_id
     """
 )
-_COLUMNS = (
-    "lead_id",
-    "anonymous_id",
-    "source",
-    "message_id",
-    "type",
-    "name",
-    "category",
-    "asset_type",
-    "properties",
-    "occurred_at",
-    "received_at",
-)
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]):
-    """One INSERT … SELECT FROM unnest(arrays) per chunk: compiled once, no per-row round trip."""
-    params = {col: [row[col] for row in rows] for col in _COLUMNS}
-    params["properties"] = [json.dumps(p, default=str) for p in params["properties"]]
-    return session.execute(_INSERT_EVENTS, params).all()
+    """One INSERT … SELECT FROM jsonb_to_recordset per chunk: one parameter, one round trip."""
+    return session.execute(_INSERT_EVENTS, {"rows": json.dumps(rows, default=str)}).all()
 
 
 def _project(session: Session, inserted) -> None:
@@ -249,9 +272,20 @@ def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> d
 
 
 def ingest(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
-    """Store and commit, then score inline; a downstream failure leaves events for a retry."""
-    result = store(session, messages, source)
-    session.commit()
+    """Store and commit, then score inline; a downstream failure leaves events for a retry.
+
+    Two concurrent requests may both create the same new lead; the loser gets a unique
+    violation, rolls back and stores again (storing is idempotent), finding the winner's lead.
+    """
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            result = store(session, messages, source)
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
     try:
         outcome = downstream(session, result.lead_ids, result.event_ids)
         session.commit()

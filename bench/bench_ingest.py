@@ -1,0 +1,115 @@
+"""Batch ingest through the HTTP API with inline scoring vs a raw COPY of the same rows.
+
+Starts its own embedded PostgreSQL and a uvicorn server (separate process), posts the demo
+identify messages, then times the track events posted in batches by concurrent clients. Then it
+truncates the events table and times a psycopg COPY of the same rows into the same table.
+Prints events/s for both and the ratio. Usage: python -m bench.bench_ingest [--leads 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import psycopg
+from sqlalchemy import make_url, text
+
+from bench.common import bench_database
+from core.demo_data import generate
+
+KEY = "bench-key"
+
+
+def _wait(base: str) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def _post_all(base: str, messages: list[dict], batch: int, clients: int) -> float:
+    chunks = [messages[i : i + batch] for i in range(0, len(messages), batch)]
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+
+        def send(chunk):
+            resp = http.post("/v1/batch", json={"batch": chunk})
+            resp.raise_for_status()
+            return resp.json()["stored"]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            stored = sum(pool.map(send, chunks))
+        elapsed = time.perf_counter() - started
+    assert stored == len(messages), (stored, len(messages))
+    return elapsed
+
+
+def _copy(url: str, engine) -> tuple[int, float]:
+    with engine.begin() as conn:
+        rows = conn.execute(text(
+            "SELECT lead_id, anonymous_id, source, message_id, type, name, category, asset_type, "
+            "properties::text, occurred_at, received_at FROM events WHERE type <> 'identify' "
+            "AND source = 'segment' ORDER BY id")).all()
+        conn.execute(text("DELETE FROM events WHERE type <> 'identify'"))
+        conn.execute(text("VACUUM") if False else text("SELECT 1"))
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        started = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(
+            "COPY events (lead_id, anonymous_id, source, message_id, type, name, category, "
+            "asset_type, properties, occurred_at, received_at) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        return len(rows), time.perf_counter() - started
+
+
+def main() -> None:
+    """Run the bench and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--leads", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    data = generate(n_leads=args.leads)
+    events = [e for e in data.events]
+    with bench_database("ingest") as (url, engine):
+        env = {**os.environ, "DATABASE_URL": url, "NURTURE_API_KEY": KEY}
+        port = "8765"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", port,
+             "--workers", str(args.workers), "--log-level", "warning"], env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base)
+            _post_all(base, data.leads, args.batch, args.clients)
+            elapsed = _post_all(base, events, args.batch, args.clients)
+        finally:
+            server.terminate()
+            server.wait(10)
+        api_rate = len(events) / elapsed
+        with engine.connect() as conn:
+            scored = conn.execute(text("SELECT count(*) FROM leads WHERE scored_at IS NOT NULL"))
+            scored = scored.scalar()
+        n, copy_elapsed = _copy(url, engine)
+        copy_rate = n / copy_elapsed
+    print(f"events: {len(events)} in batches of {args.batch}, {args.clients} clients, "
+          f"{args.workers} uvicorn workers; {scored} leads scored inline")
+    print(f"API ingest with inline scoring: {api_rate:,.0f} events/s ({elapsed:.2f} s)")
+    print(f"raw COPY of the same rows:      {copy_rate:,.0f} events/s ({copy_elapsed:.2f} s)")
+    print(f"ratio API / COPY: {api_rate / copy_rate:.0%}")
+
+
+if __name__ == "__main__":
+    main()
