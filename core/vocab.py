@@ -103,10 +103,10 @@ KEY_FIELDS: tuple[str, ...] = (
 
 _URL_CATEGORY_RULES: tuple[tuple[str, str], ...] = (
     (r"/pricing|/plans", "pricing"),
+    (r"/blog", "blog"),
     (r"/case-stud|/customers/|/stories", "case_study"),
     (r"/compare|/vs[-/]|-vs-|/alternative", "comparison"),
     (r"/careers|/jobs", "careers"),
-    (r"/blog", "blog"),
     (r"/guides?/|/resources/|/learn", "guide"),
     (r"/docs|/help", "docs"),
     (r"/product|/features|/integrations|/platform", "product"),

@@ -1,17 +1,29 @@
 """All ORM models, importable from one place (`from core.models import Lead`)."""
 
 from core.models.activity import Event, RejectedPayload, ScoreHistory
+from core.models.agent import ContentChunk, Draft, Fact, LlmCall, Outbox
 from core.models.base import Base
+from core.models.engagement import DoNotContact, Enrollment, Escalation, InboundMessage, Reply
 from core.models.people import Account, Lead, Rep
 from core.models.segments import Segment
 
 __all__ = [
     "Account",
     "Base",
+    "ContentChunk",
+    "DoNotContact",
+    "Draft",
+    "Enrollment",
+    "Escalation",
     "Event",
+    "Fact",
+    "InboundMessage",
     "Lead",
+    "LlmCall",
+    "Outbox",
     "RejectedPayload",
     "Rep",
+    "Reply",
     "ScoreHistory",
     "Segment",
 ]
