@@ -17,6 +17,8 @@ from core.db import make_engine, migrate
 from core.pgembed import EmbeddedPostgres, force_stop
 from core.settings import Settings
 
+pytest_plugins = ["tests.conftest_vcr"]
+
 TEMPLATE_DB = "nurture_template"
 TEST_DB = "nurture_test"
 

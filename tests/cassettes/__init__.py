@@ -1,0 +1,1 @@
+"""Hand-written OpenAI cassettes, their shared scenarios and the script that makes them."""
