@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Lead
 from core.vocab import CRM_STAGES, canonical_event_type, page_category
+from tools.escalations import escalate
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.ingest_schema import (
     FieldError,
@@ -264,6 +265,14 @@ def _project(session: Session, inserted) -> None:
 def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> dict:
     """Score the touched leads and mark the events processed."""
     outcome = rescore(session, lead_ids, cause="ingest")
+    for lead_id in outcome["mql_leads"]:
+        escalate(
+            session,
+            kind="mql",
+            lead_id=lead_id,
+            dedupe_key=f"mql:{lead_id}:{datetime.now(UTC):%Y-%m-%d}",
+            summary="crossed into MQL",
+        )
     if event_ids:
         session.execute(
             text("UPDATE events SET processed_at = now() WHERE id = ANY(:ids)"), {"ids": event_ids}
