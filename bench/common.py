@@ -47,5 +47,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def summary(values_ms: list[float]) -> str:
     """p50 / p95 / max of millisecond timings."""
-    return (f"p50 {statistics.median(values_ms):.1f} ms, p95 {percentile(values_ms, 95):.1f} ms, "
-            f"max {max(values_ms):.1f} ms over {len(values_ms)} runs")
+    return (
+        f"p50 {statistics.median(values_ms):.1f} ms, p95 {percentile(values_ms, 95):.1f} ms, "
+        f"max {max(values_ms):.1f} ms over {len(values_ms)} runs"
+    )

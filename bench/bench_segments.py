@@ -1,0 +1,41 @@
+"""Segment membership counts at 1M leads (p95 target ≤200 ms), on bench_rescore's data.
+
+Run `python -m bench.bench_rescore --scale 1` first (it leaves the data in .nurture/bench-scale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from bench.common import bench_database, percentile, summary
+from tools.segments import builtin_definitions, count_members
+
+
+def main() -> None:
+    """Count every built-in segment N times; print p50/p95 per segment and overall."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    with bench_database("scale", fresh=False) as (_url, engine), Session(engine) as session:
+        leads = session.execute(text("SELECT count(*) FROM leads")).scalar()
+        everything: list[float] = []
+        for item in builtin_definitions():
+            timings = []
+            for _ in range(args.runs):
+                started = time.perf_counter()
+                size = count_members(session, item["filter"])
+                timings.append((time.perf_counter() - started) * 1000)
+            everything.extend(timings)
+            print(f"{item['name']:<28} {size:>9,}  {summary(timings)}")
+        print(
+            f"all segments at {leads:,} leads: {summary(everything)}; "
+            f"p95 {percentile(everything, 95):.0f} ms (target ≤200 ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
