@@ -138,8 +138,15 @@ def _quote(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-@lru_cache(maxsize=8)
 def load_config(path: Path | None = None) -> ScoringConfig:
-    """Load and validate a scoring YAML (default: tools/config/scoring.yaml)."""
-    data = yaml.safe_load(Path(path or DEFAULT_CONFIG).read_text())
-    return ScoringConfig.model_validate(data)
+    """The scoring model: `path`, else NURTURE_SCORING_CONFIG, else tools/config/scoring.yaml."""
+    if path is None:
+        from core.settings import get_settings
+
+        path = get_settings().scoring_config
+    return _load(Path(path or DEFAULT_CONFIG).resolve())
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> ScoringConfig:
+    return ScoringConfig.model_validate(yaml.safe_load(path.read_text()))
