@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from cli import data, demo
+from cli import data, demo, slack
+from cli.eval import eval_command
 
 app = typer.Typer(
     help="nurture: an AI lead-nurture agent.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -14,6 +15,8 @@ app.command()(data.rescore)
 app.command()(data.segments)
 app.command()(data.lead)
 app.command()(demo.demo)
+app.command()(slack.slack)
+app.command("eval")(eval_command)
 
 
 @app.command()
