@@ -17,6 +17,14 @@ import psutil
 
 log = logging.getLogger(__name__)
 
+# name -> (value as pg_settings reports it, value to set)
+TUNING = {
+    "work_mem": ("32768", "32MB"),
+    "maintenance_work_mem": ("524288", "512MB"),
+    "max_wal_size": ("4096", "4GB"),
+    "effective_cache_size": ("524288", "4GB"),
+}
+
 
 def _prune_dead_handles(pgdata: Path) -> None:
     pid_file = pgdata / ".handle_pids.json"
@@ -46,7 +54,24 @@ class EmbeddedPostgres:
         _prune_dead_handles(self.pgdata)
         self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
         uri = self._server.get_uri()
+        self._tune(uri)
         return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    def _tune(self, uri: str) -> None:
+        """Settings for an analytics-heavy single-node server (reloadable ones only)."""
+        import psycopg
+
+        with psycopg.connect(uri, autocommit=True) as conn:
+            current = dict(
+                conn.execute(
+                    "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (list(TUNING),)
+                ).fetchall()
+            )
+            changed = [k for k, v in TUNING.items() if current.get(k) != v[0]]
+            for name in changed:
+                conn.execute(f"ALTER SYSTEM SET {name} = '{TUNING[name][1]}'")
+            if changed:
+                conn.execute("SELECT pg_reload_conf()")
 
     def stop(self) -> None:
         """Detach; the server stops when this was the last process attached."""

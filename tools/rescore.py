@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from core.vocab import ENGAGEMENT_TYPES
 from tools.scoring_rules import ScoringConfig, _quote, load_config
 
+FULL_RESCORE_WORK_MEM = "512MB"
+
 
 def _in(values) -> str:
     return ", ".join(_quote(v) for v in sorted(values))
@@ -213,6 +215,8 @@ def rescore(
         params["ids"] = list(lead_ids)
         statement = apply_sql(cfg, score_select(cfg, subset=True))
     else:
+        # one hash aggregate over every lead: give it memory instead of spilling to disk
+        session.execute(text(f"SET LOCAL work_mem = '{FULL_RESCORE_WORK_MEM}'"))
         session.execute(text("DROP TABLE IF EXISTS rescore_scores"))
         session.execute(
             text(
