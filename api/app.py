@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.deps import require_api_key
-from api.routers import ingest, leads, segments
+from api.routers import ask as ask_router
+from api.routers import classify, ingest, leads, mail, segments
+from api.routers import drafts as drafts_router
 from core.db import Database
 from core.settings import Settings, get_settings
 
@@ -33,7 +35,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             with app.state.db.session() as session:
                 ensure_builtins(session)
         try:
-            yield
+            from slack_app.mount import slack_lifespan
+
+            async with slack_lifespan(app):
+                yield
         finally:
             if owned:
                 app.state.db.stop()
@@ -59,6 +64,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return {"ok": True}
 
     auth = [Depends(require_api_key)]
-    for router in (ingest.router, leads.router, segments.router):
+    for router in (ingest.router, leads.router, segments.router, mail.router, classify.router):
         app.include_router(router, dependencies=auth)
+    app.include_router(drafts_router.router, dependencies=auth)
+    app.include_router(ask_router.router)  # /v1/ask (API key) + /dashboard (key or cookie)
+    app.include_router(mail.public)  # unsubscribe, tracking, ESP webhook: self-authenticated
+    if settings.slack_configured:  # Slack signs its requests; the API key does not apply
+        from slack_app.mount import mount_slack
+
+        mount_slack(app, settings)
     return app

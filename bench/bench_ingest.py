@@ -55,19 +55,25 @@ def _post_all(base: str, messages: list[dict], batch: int, clients: int) -> floa
 
 def _copy(url: str, engine) -> tuple[int, float]:
     with engine.begin() as conn:
-        rows = conn.execute(text(
-            "SELECT lead_id, anonymous_id, source, message_id, type, name, category, asset_type, "
-            "properties::text, occurred_at, received_at FROM events WHERE type <> 'identify' "
-            "AND source = 'segment' ORDER BY id")).all()
+        rows = conn.execute(
+            text(
+                "SELECT lead_id, anonymous_id, source, message_id, type, name, category, asset_type, "
+                "properties::text, occurred_at, received_at FROM events WHERE type <> 'identify' "
+                "AND source = 'segment' ORDER BY id"
+            )
+        ).all()
         conn.execute(text("DELETE FROM events WHERE type <> 'identify'"))
         conn.execute(text("VACUUM") if False else text("SELECT 1"))
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn:
         started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(
-            "COPY events (lead_id, anonymous_id, source, message_id, type, name, category, "
-            "asset_type, properties, occurred_at, received_at) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY events (lead_id, anonymous_id, source, message_id, type, name, category, "
+                "asset_type, properties, occurred_at, received_at) FROM STDIN"
+            ) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         conn.commit()
@@ -88,8 +94,21 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "NURTURE_API_KEY": KEY}
         port = "8765"
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", port,
-             "--workers", str(args.workers), "--log-level", "warning"], env=env)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--port",
+                port,
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base)
@@ -104,8 +123,10 @@ def main() -> None:
             scored = scored.scalar()
         n, copy_elapsed = _copy(url, engine)
         copy_rate = n / copy_elapsed
-    print(f"events: {len(events)} in batches of {args.batch}, {args.clients} clients, "
-          f"{args.workers} uvicorn workers; {scored} leads scored inline")
+    print(
+        f"events: {len(events)} in batches of {args.batch}, {args.clients} clients, "
+        f"{args.workers} uvicorn workers; {scored} leads scored inline"
+    )
     print(f"API ingest with inline scoring: {api_rate:,.0f} events/s ({elapsed:.2f} s)")
     print(f"raw COPY of the same rows:      {copy_rate:,.0f} events/s ({copy_elapsed:.2f} s)")
     print(f"ratio API / COPY: {api_rate / copy_rate:.0%}")

@@ -15,6 +15,7 @@ def demo(
     leads: int = typer.Option(1200, help="demo leads to generate"),
     seed: int = typer.Option(7, help="random seed (same seed, same data)"),
     top: int = typer.Option(8, help="top leads to show"),
+    month_leads: int = typer.Option(60, help="leads in the simulated month of sequences (0: skip)"),
 ) -> None:
     """Start the database, migrate, load the demo data, score, and summarise."""
     from sqlalchemy import select
@@ -68,4 +69,14 @@ def demo(
         for seg in session.scalars(select(Segment).order_by(Segment.name)):
             sizes.add_row(seg.name, str(count_members(session, seg.filter)), seg.filter)
         console.print(sizes)
+        from cli.slack import show_slack_preview
+
+        show_slack_preview(session)
+        from cli.drafts import show_demo_drafts
+
+        session.commit()  # the agent uses its own connections; hold no transaction open
+        show_demo_drafts(db, [row["id"] for row in hot])
+    from cli.demo_month import show_simulated_month
+
+    show_simulated_month(dataset, sample_size=month_leads, seed=seed)
     console.print(f"done in {time.perf_counter() - started:.1f}s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,28 @@ class Settings(BaseSettings):
     scoring_config: Path | None = Field(None, alias="NURTURE_SCORING_CONFIG")
     default_timezone: str = Field("America/New_York", alias="NURTURE_DEFAULT_TIMEZONE")
     content_dir: Path = Field(Path("demo_data/content"), alias="NURTURE_CONTENT_DIR")
+    outbox: Literal["file", "smtp"] = Field("file", alias="NURTURE_OUTBOX")
+    sender_email: str = Field("team@nurture.example", alias="NURTURE_SENDER_EMAIL")
+    smtp_host: str = Field("localhost", alias="NURTURE_SMTP_HOST")
+    smtp_port: int | None = Field(None, alias="NURTURE_SMTP_PORT")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        "starttls", alias="NURTURE_SMTP_SECURITY"
+    )
+    smtp_user: str | None = Field(None, alias="NURTURE_SMTP_USER")
+    smtp_password: str | None = Field(None, alias="NURTURE_SMTP_PASSWORD")
+    tracking: Literal["off", "clicks", "all"] = Field("clicks", alias="NURTURE_TRACKING")
+    webhook_secret: str | None = Field(None, alias="NURTURE_WEBHOOK_SECRET")
+    imap_host: str | None = Field(None, alias="NURTURE_IMAP_HOST")
+    imap_port: int = Field(993, alias="NURTURE_IMAP_PORT")
+    imap_user: str | None = Field(None, alias="NURTURE_IMAP_USER")
+    imap_password: str | None = Field(None, alias="NURTURE_IMAP_PASSWORD")
+    imap_folder: str = Field("INBOX", alias="NURTURE_IMAP_FOLDER")
+    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_channel: str | None = Field(None, alias="NURTURE_SLACK_CHANNEL")
+    approval_sla_hours: float = Field(4.0, gt=0, alias="NURTURE_APPROVAL_SLA_HOURS")
+    slack_api_url: str = Field("https://slack.com/api/", alias="NURTURE_SLACK_API_URL")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -36,6 +59,11 @@ class Settings(BaseSettings):
                         f"{self.environment}"
                     )
         return self
+
+    @property
+    def slack_configured(self) -> bool:
+        """True when the Slack app can serve HTTP requests (bot token and signing secret set)."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
 
     @property
     def embedded(self) -> bool:

@@ -69,8 +69,15 @@ def evaluate(
     for row, pred in zip(rows, predictions, strict=True):
         confusion[row["label"]][pred.label] += 1
         if pred.label != row["label"]:
-            errors.append({"id": row.get("id"), "gold": row["label"], "pred": pred.label,
-                           "why": pred.rationale, "body": row["body"][:120]})
+            errors.append(
+                {
+                    "id": row.get("id"),
+                    "gold": row["label"],
+                    "pred": pred.label,
+                    "why": pred.rationale,
+                    "body": row["body"][:120],
+                }
+            )
         if row["label"] in DATE_LABELS:
             date_total += 1
             got = pred.follow_up_date.isoformat() if pred.follow_up_date else None
@@ -86,8 +93,7 @@ def evaluate(
         support = sum(confusion[label].values())
         precision, recall = _ratio(tp, predicted), _ratio(tp, support)
         f1 = _ratio(2 * precision * recall, precision + recall) if precision + recall else 0.0
-        per_label[label] = {"precision": precision, "recall": recall, "f1": f1,
-                            "support": support}
+        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
     present = [label for label in LABELS if per_label[label]["support"]]
     return ReplyMetrics(
         per_label=per_label,
@@ -108,8 +114,13 @@ def render(metrics: ReplyMetrics, console: Console, show_errors: bool = False) -
     for column in ("label", "precision", "recall", "F1", "support"):
         table.add_column(column, justify="left" if column == "label" else "right")
     for label, row in metrics.per_label.items():
-        table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}",
-                      f"{row['f1']:.3f}", str(int(row["support"])))
+        table.add_row(
+            label,
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+            f"{row['f1']:.3f}",
+            str(int(row["support"])),
+        )
     console.print(table)
     short = {label: label[:6] for label in LABELS}
     confusion = Table(title="Confusion (rows gold, columns predicted)")
@@ -126,8 +137,12 @@ def render(metrics: ReplyMetrics, console: Console, show_errors: bool = False) -
     )
     if show_errors:
         for error in metrics.errors:
-            console.print(f"[dim]{error['id']}[/] {error['gold']} -> {error['pred']}: "
-                          f"{error['body']!r} ({error['why']})", markup=True, highlight=False)
+            console.print(
+                f"[dim]{error['id']}[/] {error['gold']} -> {error['pred']}: "
+                f"{error['body']!r} ({error['why']})",
+                markup=True,
+                highlight=False,
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Slack app: approval cards, escalations, reminders, App Home and /nurture (Bolt AsyncApp)."""

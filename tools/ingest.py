@@ -30,6 +30,7 @@ from tools.ingest_schema import (
 )
 from tools.leads_upsert import apply_fields, clean_traits, find_leads, link_accounts
 from tools.rescore import rescore
+from tools.triggers import evaluate_triggers
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
@@ -263,7 +264,7 @@ def _project(session: Session, inserted) -> None:
 
 
 def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> dict:
-    """Score the touched leads and mark the events processed."""
+    """Score the touched leads, fire triggers and mark the events processed."""
     outcome = rescore(session, lead_ids, cause="ingest")
     for lead_id in outcome["mql_leads"]:
         escalate(
@@ -273,6 +274,7 @@ def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> d
             dedupe_key=f"mql:{lead_id}:{datetime.now(UTC):%Y-%m-%d}",
             summary="crossed into MQL",
         )
+    evaluate_triggers(session, event_ids)  # sequences and high-intent alerts (tools/triggers.py)
     if event_ids:
         session.execute(
             text("UPDATE events SET processed_at = now() WHERE id = ANY(:ids)"), {"ids": event_ids}

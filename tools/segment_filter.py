@@ -262,6 +262,13 @@ class _Compiler:
             f"{BEHAVIOUR[metric]} AND e.occurred_at <= :as_of{window} GROUP BY e.lead_id"
         )
         admits_zero = _compare(0, op, value)
+        # "at least one" and "none" need no counting: a plain semi-join / anti-join
+        pattern = [_compare(n, op, value) for n in (0, 1, 2, 1000)]
+        plain = base.removesuffix(" GROUP BY e.lead_id")
+        if pattern == [False, True, True, True]:
+            return f"leads.id IN ({plain})"
+        if pattern == [True, False, False, False]:
+            return f"leads.id NOT IN ({plain})"
         if admits_zero:
             return f"leads.id NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
         return f"leads.id IN ({base} HAVING count(*) {op} {n})"

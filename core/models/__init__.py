@@ -3,7 +3,14 @@
 from core.models.activity import Event, RejectedPayload, ScoreHistory
 from core.models.agent import ContentChunk, Draft, Fact, LlmCall, Outbox
 from core.models.base import Base
-from core.models.engagement import DoNotContact, Enrollment, Escalation, InboundMessage, Reply
+from core.models.engagement import (
+    DoNotContact,
+    Enrollment,
+    Escalation,
+    InboundMessage,
+    Reply,
+    WorkerJob,
+)
 from core.models.people import Account, Lead, Rep
 from core.models.segments import Segment
 
@@ -26,4 +33,5 @@ __all__ = [
     "Reply",
     "ScoreHistory",
     "Segment",
+    "WorkerJob",
 ]

@@ -20,6 +20,14 @@ class Event(Base):
         Index("ix_events_lead_time", "lead_id", "occurred_at"),
         Index("ix_events_type_time", "type", "category", "occurred_at", "lead_id"),
         Index("ix_events_anonymous", "anonymous_id", postgresql_where="anonymous_id IS NOT NULL"),
+        Index(
+            "ix_events_downloads",
+            "type",
+            "asset_type",
+            "occurred_at",
+            "lead_id",
+            postgresql_where="asset_type IS NOT NULL",
+        ),
     )
 
     id: Mapped[int] = pk()

@@ -122,7 +122,10 @@ class Outbox(Base):
     """An approved email waiting to be (or already) delivered exactly once."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_lead", "lead_id"),
+    )
 
     id: Mapped[int] = pk()
     draft_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("drafts.id"), unique=True)
@@ -140,6 +143,9 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A sender's claim: while status = 'sending' nobody else touches the row until lease_until.
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
 

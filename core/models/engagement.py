@@ -18,6 +18,11 @@ class Enrollment(Base):
     __table_args__ = (
         Index("ix_enrollments_due", "next_due_at", postgresql_where=text("status = 'active'")),
         Index(
+            "ix_enrollments_waiting",
+            "waiting_thread_id",
+            postgresql_where=text("waiting_thread_id IS NOT NULL"),
+        ),
+        Index(
             "uq_enrollments_active_sequence",
             "lead_id",
             "sequence",
@@ -32,6 +37,7 @@ class Enrollment(Base):
     sequence_version: Mapped[int] = mapped_column(server_default="1")
     track: Mapped[str] = mapped_column(Text, server_default="main")
     status: Mapped[str] = mapped_column(Text, server_default="active")
+    # Number of the last step finished in `track` (0: none yet); see tools/sequences.py.
     current_step: Mapped[int] = mapped_column(server_default="0")
     next_due_at: Mapped[datetime | None]
     paused_until: Mapped[datetime | None]
@@ -39,6 +45,11 @@ class Enrollment(Base):
     trigger_event_id: Mapped[int | None] = mapped_column(BigInteger)
     exit_reason: Mapped[str | None] = mapped_column(Text)
     last_message_id: Mapped[str | None] = mapped_column(Text)
+    # The draft thread this enrollment waits on (a step drafted, not yet sent/rejected/held).
+    waiting_thread_id: Mapped[str | None] = mapped_column(Text)
+    step_attempts: Mapped[int] = mapped_column(server_default="0")
+    # The worker claim holding this row (its lease is next_due_at); compare-and-set on record.
+    claimed_by: Mapped[str | None] = mapped_column(Text)
     enrolled_at: Mapped[datetime] = created_at()
     exited_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
@@ -116,3 +127,12 @@ class Escalation(Base):
     claimed_by: Mapped[str | None] = mapped_column(Text)
     snoozed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
+
+
+class WorkerJob(Base):
+    """When a periodic job (sweep) last ran; workers claim a job by advancing this row."""
+
+    __tablename__ = "worker_jobs"
+
+    job: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_run_at: Mapped[datetime]

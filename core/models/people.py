@@ -54,6 +54,9 @@ class Lead(Base):
         Index("ix_leads_owner", "owner_rep_id"),
         Index("ix_leads_activity", text("coalesce(last_engaged_at, created_at)")),
         Index("ix_leads_created_at", "created_at"),
+        Index("ix_leads_persona", "persona"),
+        Index("ix_leads_product_interest", "product_interest"),
+        Index("ix_leads_industry", "industry"),
     )
 
     id: Mapped[int] = pk()

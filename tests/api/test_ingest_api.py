@@ -140,8 +140,10 @@ def test_lead_detail_explains_every_point(client):
         "pricing_view",
     }
     types = sorted(e["type"] for e in detail["timeline"])
-    assert types == ["demo_requested", "escalated", "identify", "mql_reached", "page_viewed",
-                     "page_viewed"]
+    # the demo request also starts the high-intent sequence (alert + enrollment, issue 4); the
+    # new-lead welcome is refused because high intent is the one active nurture sequence
+    assert types == ["demo_requested", "escalated", "escalated", "guardrail_held", "identify",
+                     "mql_reached", "page_viewed", "page_viewed", "sequence_enrolled"]
     assert client.get("/v1/leads/nobody@x.io").status_code == 404
 
 

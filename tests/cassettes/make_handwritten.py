@@ -31,6 +31,7 @@ from vcr.serializers import yamlserializer
 from agent.draft_schema import Draft
 from agent.llm import ModelUnavailable
 from agent.llm_openai import OpenAIClient
+from tests.cassettes import reply_scenarios as rsc
 from tests.cassettes import scenarios as sc
 from tests.conftest_vcr import vcr_settings
 
@@ -157,6 +158,32 @@ def server_error() -> Callable[[str, bytes], dict]:
     return lambda seed, req: {"status": 500, "json": {"error": error}}
 
 
+def draft_loop(client: OpenAIClient, rounds: int = 2) -> dict:
+    """The graph's draft and verify nodes run in turn, as in tests/agent/test_draft_cassettes.py."""
+    from contextlib import nullcontext
+
+    from agent.nodes.draft import draft
+    from agent.nodes.verify import verify
+    from agent.runtime import Runtime
+    from core.agent_settings import AgentSettings
+
+    runtime = Runtime(
+        sessions=nullcontext,
+        checkpointer=None,
+        embedder=None,
+        client=client,
+        settings=AgentSettings(max_body_chars=900, product_name="Nurture", _env_file=None),
+    )
+    config = runtime.config("cassette")
+    state = sc.draft_state()
+    for _ in range(rounds):
+        state |= draft(state, config)
+        state |= verify(state, config)
+        if not state["errors"] or state["backend"] != "openai":
+            break
+    return state
+
+
 @dataclass
 class Scenario:
     """One cassette: the client call to make and the responses to give, in order."""
@@ -179,6 +206,12 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         [tool_call("alert_owner", sc.ACTION_ARGUMENTS)],
     ),
+    "draft_retry_fixed": Scenario(
+        draft_loop, [parsed(sc.INVENTED_DRAFT), parsed(sc.GROUNDED_DRAFT, cached=1024)]
+    ),
+    "draft_retry_fallback": Scenario(
+        lambda c: draft_loop(c, rounds=3), [parsed(sc.INVENTED_DRAFT), parsed(sc.INVENTED_DRAFT)]
+    ),
     "embeddings": Scenario(lambda c: c.embed(sc.EMBED_TEXTS), [embeddings(sc.EMBED_TEXTS)]),
     "retry_429_then_200": Scenario(
         lambda c: c.structured(
@@ -191,6 +224,14 @@ SCENARIOS: dict[str, Scenario] = {
             "classify", sc.classify_messages(sc.OUTAGE_REPLY), sc.ReplyClassification
         ),
         [server_error()] * 4,
+    ),
+    "classify_reply_meeting": Scenario(
+        lambda c: c.structured("classify", rsc.meeting_messages(), rsc.ClassifiedReply),
+        [parsed(rsc.MEETING_ANSWER)],
+    ),
+    "classify_reply_rules_win": Scenario(
+        lambda c: c.structured("classify", rsc.unsubscribe_messages(), rsc.ClassifiedReply),
+        [parsed(rsc.INTERESTED_ANSWER)],
     ),
 }
 

@@ -1,0 +1,54 @@
+"""A real SMTP server for tests (aiosmtpd on 127.0.0.1) that keeps every message it accepts."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class Inbox:
+    """aiosmtpd handler: accepts everything (or answers with a configured failure)."""
+
+    def __init__(self) -> None:
+        self.raw: list[bytes] = []
+        self.rcpt_reply = "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Accept or refuse the recipient as configured."""
+        if self.rcpt_reply.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return self.rcpt_reply
+
+    async def handle_DATA(self, server, session, envelope):
+        """Keep the message."""
+        self.raw.append(envelope.original_content or envelope.content)
+        return "250 Message accepted"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """What arrived, parsed."""
+        return [message_from_bytes(raw, policy=policy.default) for raw in self.raw]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """Run a local SMTP server for the length of a block: (inbox, port)."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

@@ -1,0 +1,137 @@
+"""Owner assignment: territory, then company size and product line, round-robin by load.
+
+`assign_owner` gives a lead without an (active) owner the best rep with spare capacity and says
+why on the lead's timeline. Capacity counts the rep's leads in an active or paused sequence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.models import Event, Lead
+from tools import clock
+
+CONFIG = Path(__file__).parent / "config" / "assignment.yaml"
+
+
+class AssignmentConfig(BaseModel):
+    """Assignment settings (tools/config/assignment.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise_company_size: int
+    enterprise_product_line: str
+
+
+@lru_cache(maxsize=2)
+def load_assignment(path: Path | None = None) -> AssignmentConfig:
+    """Load and validate the assignment config."""
+    return AssignmentConfig.model_validate(yaml.safe_load(Path(path or CONFIG).read_text()))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active rep with spare capacity."""
+
+    id: int
+    name: str
+    territory: list[str]
+    product_lines: list[str]
+    load: int
+    owned: int
+
+
+_CANDIDATES = text(
+    """
+    SELECT r.id, r.name, r.territory, r.product_lines, r.capacity, r.active,
+           (SELECT count(DISTINCT e.lead_id) FROM enrollments e JOIN leads l ON l.id = e.lead_id
+             WHERE l.owner_rep_id = r.id AND e.status IN ('active', 'paused')) AS load,
+           (SELECT count(*) FROM leads l WHERE l.owner_rep_id = r.id) AS owned
+    FROM reps r WHERE r.active ORDER BY r.id
+    """
+)
+
+
+def candidates(session: Session) -> list[Candidate]:
+    """Active reps below their capacity."""
+    rows = session.execute(_CANDIDATES).all()
+    return [
+        Candidate(
+            r.id, r.name, list(r.territory or []), list(r.product_lines or []), r.load, r.owned
+        )
+        for r in rows
+        if r.load < r.capacity
+    ]
+
+
+def choose_rep(lead: Lead, reps: list[Candidate], cfg: AssignmentConfig) -> tuple[Candidate, str]:
+    """Pick a rep for the lead and say which rules decided (pure: no database)."""
+    pool, why = reps, []
+    rules = [
+        ("territory", lambda r: bool(lead.country) and lead.country in r.territory),
+        (
+            "enterprise",
+            lambda r: (
+                (lead.company_size or 0) >= cfg.enterprise_company_size
+                and cfg.enterprise_product_line in r.product_lines
+            ),
+        ),
+        (
+            "product line",
+            lambda r: bool(lead.product_interest) and lead.product_interest in r.product_lines,
+        ),
+    ]
+    for name, keep in rules:
+        narrowed = [r for r in pool if keep(r)]
+        if narrowed:
+            pool, why = narrowed, [*why, name]
+    best = min(pool, key=lambda r: (r.load, r.owned, r.id))
+    return best, " + ".join(why) or "round-robin"
+
+
+def assign_owner(session: Session, lead: Lead, now: datetime | None = None) -> int | None:
+    """The lead's owner rep id, assigning one when it has none; None when nobody has capacity."""
+    if lead.owner_rep_id is not None:
+        active = session.execute(
+            text("SELECT active FROM reps WHERE id = :id"), {"id": lead.owner_rep_id}
+        ).scalar()
+        if active:
+            return lead.owner_rep_id
+    reps = candidates(session)
+    if not reps:
+        return lead.owner_rep_id
+    rep, rule = choose_rep(lead, reps, load_assignment())
+    previous = lead.owner_rep_id
+    won = session.execute(
+        text(
+            "UPDATE leads SET owner_rep_id = :rep WHERE id = :lead "
+            "AND owner_rep_id IS NOT DISTINCT FROM :previous RETURNING id"
+        ),
+        {"rep": rep.id, "lead": lead.id, "previous": previous},
+    ).scalar()
+    if won is None:  # somebody else assigned the lead meanwhile: keep theirs
+        session.refresh(lead, ["owner_rep_id"])
+        return lead.owner_rep_id
+    lead.owner_rep_id = rep.id
+    session.execute(
+        insert(Event)
+        .values(
+            lead_id=lead.id,
+            source="nurture",
+            message_id=f"owner:{lead.id}:{rep.id}:{previous or 0}",
+            type="owner_assigned",
+            properties={"rep_id": rep.id, "rep": rep.name, "rule": rule, "reason": f"{rule}"},
+            occurred_at=now or clock.now(),
+        )
+        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+    )
+    return rep.id

@@ -1,0 +1,184 @@
+"""Draft rows: create once per thread revision, review transitions as compare-and-set, who may act.
+
+Status machine (core/models/agent.py): pending -> approved | edited | rejected | regenerated;
+approved | edited -> queued (or held when the lead became suppressed) -> sent | failed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.models import Draft, Event, Lead, Rep
+from tools.notify import DRAFTS, publish
+
+REVIEW_STATUS = {
+    "approve": "approved",
+    "edit": "edited",
+    "reject": "rejected",
+    "regenerate": "regenerated",
+}
+
+
+class NotAllowed(PermissionError):
+    """The actor may not review this lead's drafts (not its owner, not an approver)."""
+
+
+class DraftNotFound(LookupError):
+    """No draft has that id."""
+
+
+def create_draft(session: Session, **values: Any) -> Draft:
+    """Insert the draft for (thread_id, revision) once, announce it, and return the row."""
+    row_id = session.execute(
+        insert(Draft)
+        .values(status="pending", **values)
+        .on_conflict_do_nothing(constraint="uq_drafts_thread_revision")
+        .returning(Draft.id)
+    ).scalar()
+    if row_id is None:  # a re-run of the node: the row is already there
+        return session.scalars(
+            select(Draft).where(
+                Draft.thread_id == values["thread_id"], Draft.revision == values["revision"]
+            )
+        ).one()
+    timeline(
+        session,
+        values["lead_id"],
+        f"draft:{row_id}:created",
+        "draft_created",
+        {"draft_id": row_id, "revision": values["revision"], "subject": values["subject"]},
+    )
+    publish(session, DRAFTS, row_id)
+    return session.get(Draft, row_id)
+
+
+def get_draft(session: Session, draft_id: int) -> Draft:
+    """The draft, or DraftNotFound."""
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise DraftNotFound(draft_id)
+    return draft
+
+
+def list_drafts(session: Session, status: str | None = "pending", limit: int = 50) -> list[Draft]:
+    """Drafts in a status (all when None), oldest first for pending, newest first otherwise."""
+    stmt = select(Draft)
+    if status:
+        stmt = stmt.where(Draft.status == status)
+    order = Draft.created_at.asc() if status == "pending" else Draft.created_at.desc()
+    return list(session.scalars(stmt.order_by(order, Draft.id).limit(limit)))
+
+
+def transition(
+    session: Session, draft: Draft, expected: str, new_status: str, **values: Any
+) -> bool:
+    """Compare-and-set: move the draft from `expected` at its version, else change nothing."""
+    done = session.execute(
+        update(Draft)
+        .where(Draft.id == draft.id, Draft.status == expected, Draft.version == draft.version)
+        .values(status=new_status, version=Draft.version + 1, **values)
+        .returning(Draft.id)
+    ).scalar()
+    session.refresh(draft)
+    return done is not None
+
+
+def authorize(session: Session, lead: Lead, actor: str) -> Rep:
+    """The rep behind `actor` (email or Slack user id) if they own the lead or are an approver."""
+    key = (actor or "").strip()
+    rep = session.scalars(
+        select(Rep).where(or_(Rep.email == key.lower(), Rep.slack_user_id == key))
+    ).first()
+    if rep is None or not rep.active:
+        raise NotAllowed(f"{actor!r} is not an active rep")
+    if rep.id != lead.owner_rep_id and not rep.is_approver:
+        raise NotAllowed(f"{rep.email} neither owns this lead nor is an approver")
+    return rep
+
+
+def review(
+    session: Session,
+    draft: Draft,
+    action: str,
+    reviewer: str,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+    reason: str | None = None,
+    instruction: str | None = None,
+) -> bool:
+    """Record a rep's decision on a pending draft (compare-and-set); False if no longer pending."""
+    values: dict[str, Any] = {"reviewer": reviewer, "reviewed_at": datetime.now(UTC)}
+    if action == "edit":
+        new_subject, new_body = (subject or draft.subject).strip(), (body or draft.body).strip()
+        values |= {
+            "original_subject": draft.subject,
+            "original_body": draft.body,
+            "subject": new_subject,
+            "body": new_body,
+            "edit_distance": edit_distance(draft.body, new_body),
+        }
+    elif action == "reject":
+        values["reject_reason"] = (reason or "").strip() or None
+    elif action == "regenerate":
+        values["instruction"] = (instruction or "").strip() or None
+    done = transition(session, draft, "pending", REVIEW_STATUS[action], **values)
+    if done:
+        timeline(
+            session,
+            draft.lead_id,
+            f"draft:{draft.id}:reviewed",
+            "draft_reviewed",
+            {
+                "draft_id": draft.id,
+                "action": action,
+                "reviewer": reviewer,
+                "reason": values.get("reject_reason"),
+                "instruction": values.get("instruction"),
+            },
+        )
+    return done
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance in characters (common prefix and suffix skipped first)."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def timeline(session: Session, lead_id: int, key: str, kind: str, props: dict[str, Any]) -> None:
+    """Add one system event to the lead's timeline, once per key."""
+    session.execute(
+        insert(Event)
+        .values(
+            lead_id=lead_id,
+            source="nurture",
+            message_id=key,
+            type=kind,
+            properties=props,
+            occurred_at=datetime.now(UTC),
+            processed_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+    )

@@ -1,0 +1,296 @@
+"""Enrollment: put a lead in a sequence (with the one-active-nurture rule), move it, take it out.
+
+`enroll` is the only way in (triggers, sweeps, branches and the agent's enroll_in_sequence tool
+all call it). It refuses suppressed leads, respects each sequence's re-enrollment policy, lets a
+higher-priority exclusive sequence replace a lower one, gives the lead an owner rep, and writes
+the decision on the lead's timeline. Positions and schedules: see tools/sequences.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.models import Enrollment, Event, Lead
+from tools import clock
+from tools.assignment import assign_owner
+from tools.guardrails import Decision, record_decision, suppression_reason
+from tools.segment_filter import compile_filter
+from tools.sequences import (
+    Branch,
+    Sequence,
+    Step,
+    UnknownSequence,
+    get_sequence,
+    load_sequences,
+)
+
+OPEN = ("active", "paused")
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    """What `enroll` did: enrolled (with the new id) or not, and why."""
+
+    enrolled: bool
+    sequence: str
+    reason: str
+    enrollment_id: int | None = None
+    owner_rep_id: int | None = None
+    superseded: list[int] = field(default_factory=list)
+
+
+def timeline_event(
+    session: Session, lead_id: int, key: str, kind: str, at: datetime, **props
+) -> None:
+    """Write one system event on the lead's timeline, once per key (source 'nurture')."""
+    session.execute(
+        insert(Event)
+        .values(
+            lead_id=lead_id,
+            source="nurture",
+            message_id=key,
+            type=kind,
+            properties=props,
+            occurred_at=at,
+        )
+        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+    )
+
+
+def _refuse(session: Session, lead: Lead, sequence: str, reason: str, key: str, now: datetime):
+    record_decision(session, lead.id, Decision(False, "not_enrolled", reason), key, now)
+    return EnrollmentResult(False, sequence, reason)
+
+
+def enroll(
+    session: Session,
+    lead_id: int,
+    sequence: str,
+    *,
+    trigger: str,
+    trigger_event_id: int | None = None,
+    now: datetime | None = None,
+) -> EnrollmentResult:
+    """Enroll a lead in a sequence, or say why not (UnknownSequence for a bad name)."""
+    seq = get_sequence(sequence)
+    now = now or clock.now()
+    lead = session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
+    if lead is None:
+        return EnrollmentResult(False, sequence, f"no lead {lead_id}")
+    key = f"enroll:{sequence}:{trigger_event_id or f'{trigger}:{now:%Y-%m-%d}'}"
+    if reason := suppression_reason(session, lead):
+        return _refuse(session, lead, sequence, f"suppressed: {reason}", key, now)
+    mine = session.scalars(
+        select(Enrollment).where(Enrollment.lead_id == lead_id).order_by(Enrollment.id.desc())
+    ).all()
+    open_ = [e for e in mine if e.status in OPEN]
+    if same := [e for e in open_ if e.sequence == sequence]:
+        return EnrollmentResult(False, sequence, "already enrolled", same[0].id)
+    if past := [e for e in mine if e.sequence == sequence]:
+        cooldown = seq.reenroll_after_days
+        if cooldown is None or now - past[0].enrolled_at < timedelta(days=cooldown):
+            since = f"{past[0].enrolled_at:%Y-%m-%d}"
+            rule = "once per lead" if cooldown is None else f"re-enrollment after {cooldown} days"
+            return _refuse(
+                session, lead, sequence, f"was in {sequence} on {since} ({rule})", key, now
+            )
+    superseded = []
+    if seq.exclusive:
+        known = load_sequences()
+        for other in open_:
+            rival = known.get(other.sequence)
+            if rival is None or not rival.exclusive:
+                continue
+            if rival.priority >= seq.priority:
+                reason = f"already in {other.sequence} (one active nurture sequence per lead)"
+                return _refuse(session, lead, sequence, reason, key, now)
+            exit_enrollment(session, other, "superseded", f"replaced by {sequence}", now)
+            superseded.append(other.id)
+    owner = assign_owner(session, lead, now)
+    first = seq.tracks["main"][0]
+    assert isinstance(first, Step)
+    new_id = session.execute(
+        insert(Enrollment)
+        .values(
+            lead_id=lead_id,
+            sequence=sequence,
+            sequence_version=seq.version,
+            track="main",
+            status="active",
+            current_step=0,
+            next_due_at=now + timedelta(days=first.delay_days),
+            trigger=trigger,
+            trigger_event_id=trigger_event_id,
+            enrolled_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["lead_id", "sequence"],
+            index_where=text("status IN ('active', 'paused')"),
+        )
+        .returning(Enrollment.id)
+    ).scalar()
+    if new_id is None:
+        return EnrollmentResult(False, sequence, "already enrolled")
+    timeline_event(
+        session,
+        lead_id,
+        f"enrollment:{new_id}",
+        "sequence_enrolled",
+        now,
+        sequence=sequence,
+        version=seq.version,
+        trigger=trigger,
+        trigger_event_id=trigger_event_id,
+        reason=f"enrolled in {sequence} ({trigger})",
+    )
+    return EnrollmentResult(True, sequence, f"enrolled ({trigger})", new_id, owner, superseded)
+
+
+@dataclass(frozen=True)
+class BulkEnrollment:
+    """What `enroll_leads` did: how many were enrolled, and why the others were not."""
+
+    sequence: str
+    enrolled: int
+    enrollment_ids: list[int]
+    refused: dict[str, int]
+
+
+def enroll_leads(
+    session: Session, lead_ids: list[int], sequence: str, *, trigger: str = "bulk"
+) -> BulkEnrollment:
+    """Enroll many leads (a segment, a marketer's list); each goes through `enroll`'s rules."""
+    ids, refused = [], {}
+    for lead_id in lead_ids:
+        result = enroll(session, lead_id, sequence, trigger=trigger)
+        if result.enrolled:
+            ids.append(result.enrollment_id)
+        else:
+            reason = result.reason.split(":")[0] if ":" in result.reason else result.reason
+            refused[reason] = refused.get(reason, 0) + 1
+    return BulkEnrollment(sequence, len(ids), ids, refused)
+
+
+def exit_enrollment(
+    session: Session, enrollment: Enrollment, code: str, detail: str, now: datetime | None = None
+) -> None:
+    """Take the enrollment out (`completed` when code is 'completed', else `exited`)."""
+    now = now or clock.now()
+    enrollment.status = "completed" if code == "completed" else "exited"
+    enrollment.exit_reason = code
+    enrollment.exited_at = now
+    enrollment.next_due_at = None
+    session.flush()
+    timeline_event(
+        session,
+        enrollment.lead_id,
+        f"exit:{enrollment.id}",
+        "sequence_exited",
+        now,
+        sequence=enrollment.sequence,
+        code=code,
+        reason=detail,
+    )
+
+
+def stop_enrollment(session: Session, enrollment_id: int, reason: str, actor: str) -> bool:
+    """A manual stop: nothing more from this enrollment, including drafts already approved."""
+    enrollment = session.get(Enrollment, enrollment_id, with_for_update=True)
+    if enrollment is None or enrollment.status not in OPEN:
+        return False
+    exit_enrollment(session, enrollment, "manual_stop", f"stopped by {actor}: {reason}")
+    enrollment.status = "stopped"
+    return True
+
+
+def schedule_next(session: Session, enrollment: Enrollment, seq: Sequence, now: datetime) -> None:
+    """After the current step is done (sent or skipped): schedule what follows, or complete."""
+    enrollment.waiting_thread_id = None
+    enrollment.step_attempts = 0
+    enrollment.sequence_version = seq.version
+    item = seq.next_item(enrollment.track, enrollment.current_step)
+    if item is None:
+        exit_enrollment(session, enrollment, "completed", f"finished {seq.name}", now)
+        return
+    wait = item.after_days if isinstance(item, Branch) else item.delay_days
+    enrollment.next_due_at = now + timedelta(days=wait)
+
+
+def finish_step(
+    session: Session,
+    enrollment: Enrollment,
+    step: int,
+    now: datetime,
+    *,
+    skipped: str | None = None,
+) -> None:
+    """Step `step` is done (sent, or skipped for the reason given): schedule what follows."""
+    enrollment.current_step = step
+    enrollment.claimed_by = None
+    if skipped is not None:
+        timeline_event(
+            session,
+            enrollment.lead_id,
+            f"skip:{enrollment.id}:{enrollment.track}:{step}",
+            "sequence_step_skipped",
+            now,
+            sequence=enrollment.sequence,
+            step=step,
+            reason=f"step {step} skipped: {skipped}",
+        )
+    try:
+        seq = get_sequence(enrollment.sequence)
+    except UnknownSequence:
+        exit_enrollment(session, enrollment, "sequence_removed", "sequence no longer exists", now)
+        return
+    schedule_next(session, enrollment, seq, now)
+
+
+def matches(session: Session, lead_id: int, condition: str, as_of: datetime) -> bool:
+    """Does the lead meet a segment-filter condition at `as_of`?"""
+    where, params = compile_filter(condition)
+    sql = f"SELECT 1 FROM leads WHERE leads.id = :lead_id AND {where}"
+    return (
+        session.execute(text(sql), {**params, "lead_id": lead_id, "as_of": as_of}).first()
+        is not None
+    )
+
+
+def take_branch(
+    session: Session, enrollment: Enrollment, seq: Sequence, branch: Branch, now: datetime
+) -> str:
+    """Follow the first matching route: switch track, or move the lead to another sequence."""
+    route = next(
+        r
+        for r in branch.routes
+        if r.when is None or matches(session, enrollment.lead_id, r.when, now)
+    )
+    why = f"because {route.when}" if route.when else "default route"
+    if route.track is not None:
+        enrollment.track, enrollment.current_step = route.track, 0
+        first = seq.tracks[route.track][0]
+        assert isinstance(first, Step)
+        enrollment.next_due_at = now + timedelta(days=first.delay_days)
+        outcome = f"track {route.track}"
+    else:
+        exit_enrollment(session, enrollment, "branched", f"moved to {route.enroll} ({why})", now)
+        result = enroll(
+            session, enrollment.lead_id, route.enroll, trigger=f"branch:{seq.name}", now=now
+        )
+        outcome = f"sequence {route.enroll}" + ("" if result.enrolled else f" ({result.reason})")
+    timeline_event(
+        session,
+        enrollment.lead_id,
+        f"branch:{enrollment.id}:{branch.branch}",
+        "sequence_branched",
+        now,
+        sequence=seq.name,
+        branch=branch.branch,
+        reason=f"{branch.branch}: {outcome}, {why}",
+    )
+    return outcome
