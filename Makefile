@@ -5,7 +5,7 @@ UV := $(BOOT)/bin/uv
 PY := .venv/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean browser
 
 $(UV):
 	python3 -m venv $(BOOT)
@@ -20,9 +20,16 @@ install: .venv/.installed
 demo: install
 	.venv/bin/nurture demo
 
-test: install
+# Headless Chromium for the dashboard test (Debian package; skipped quietly where apt is absent).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium not installed: the dashboard browser test will be skipped"; }
+
+test: install browser
 	.venv/bin/ruff check .
 	.venv/bin/pytest
+	NURTURE_HOME=.nurture/eval .venv/bin/nurture eval --gate
 
 lint: install
 	.venv/bin/ruff check .
