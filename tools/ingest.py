@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from core.models import Lead
@@ -34,7 +37,7 @@ from tools.triggers import evaluate_triggers
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
-STORE_ATTEMPTS = 3
+STORE_ATTEMPTS = 5
 _CONSENT_BY_TYPE = {
     "email_unsubscribed": "unsubscribed",
     "email_complained": "complained",
@@ -115,6 +118,8 @@ def _resolve_leads(session: Session, prepared) -> list[int | None]:
         if isinstance(msg, IdentifyMessage)
         or not (by_ext.get(msg.userId) or by_email.get(_lead_key(msg, fields)[1]))
     ]
+    # Create and update leads in one global order so concurrent batches queue, not deadlock.
+    slow.sort(key=lambda i: tuple(k or "" for k in _lead_key(prepared[i][0], prepared[i][1])))
     resolved: list[int | None] = [None] * len(prepared)
     touched: dict[int, Lead] = {}
     if slow:
@@ -293,18 +298,36 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
             result = store(session, messages, source)
             session.commit()
             break
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as exc:
             session.rollback()
-            if attempt == STORE_ATTEMPTS - 1:
+            if attempt == STORE_ATTEMPTS - 1 or not _retryable(exc):
                 raise
-    try:
-        outcome = downstream(session, result.lead_ids, result.event_ids)
-        session.commit()
-        result.mql_leads = outcome["mql_leads"]
-    except Exception:
-        session.rollback()
-        log.exception("downstream work failed; %d events left for retry", len(result.event_ids))
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            outcome = downstream(session, result.lead_ids, result.event_ids)
+            session.commit()
+            result.mql_leads = outcome["mql_leads"]
+            break
+        except OperationalError as exc:
+            session.rollback()
+            if attempt < STORE_ATTEMPTS - 1 and _retryable(exc):
+                continue
+            log.exception("downstream work failed; %d events left for retry", len(result.event_ids))
+        except Exception:
+            session.rollback()
+            log.exception("downstream work failed; %d events left for retry", len(result.event_ids))
+            break
     return result
+
+
+def _retryable(exc: Exception) -> bool:
+    """Unique races between concurrent batches, deadlocks and serialization failures."""
+    if isinstance(exc, IntegrityError):
+        return isinstance(exc.orig, psycopg.errors.UniqueViolation)
+    return isinstance(
+        exc.orig, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+    )
 
 
 def process_pending(session: Session, limit: int = 5000) -> int:
