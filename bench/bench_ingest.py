@@ -57,13 +57,12 @@ def _copy(url: str, engine) -> tuple[int, float]:
     with engine.begin() as conn:
         rows = conn.execute(
             text(
-                "SELECT lead_id, anonymous_id, source, message_id, type, name, category, asset_type, "
-                "properties::text, occurred_at, received_at FROM events WHERE type <> 'identify' "
-                "AND source = 'segment' ORDER BY id"
+                "SELECT lead_id, anonymous_id, source, message_id, type, name, category, "
+                "asset_type, properties::text, occurred_at, received_at FROM events "
+                "WHERE type <> 'identify' AND source = 'segment' ORDER BY id"
             )
         ).all()
         conn.execute(text("DELETE FROM events WHERE type <> 'identify'"))
-        conn.execute(text("VACUUM") if False else text("SELECT 1"))
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn:
         started = time.perf_counter()
