@@ -9,7 +9,7 @@ from evals.gate import check, load_baseline, load_config
 from evals.model import RunResult, SuiteResult
 from evals.provenance import prompt_hashes
 
-SUITES = ("replies", "drafts", "analytics", "safety", "trajectories")
+SUITES = ("replies", "trajectories", "safety", "drafts", "analytics")
 
 
 def run_suite(name: str, backend: str) -> SuiteResult:

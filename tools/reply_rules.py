@@ -142,7 +142,9 @@ _INJECTION = _rx(
     |jailbreak|you\s+are\s+an?\s+(?:ai|bot|assistant|language\s+model)|new\s+instructions
     |(?:send|give|export|share)\s+me\s+(?:your|the|all)\s+(?:full\s+)?(?:customer|client|lead|contact)
     |mark\s+(?:this|me|the)\s+(?:lead\s+|contact\s+)?as\s+(?:a\s+)?(?:customer|qualified|mql|hot)
-    |set\s+(?:its|my|the)\s+(?:lead\s+)?score|reveal\s+your|print\s+your|ignoriere\s+(?:alle|deine)"""
+    |set\s+(?:its|my|the)\s+(?:lead\s+)?score|reveal\s+your|print\s+your|ignoriere\s+(?:alle|deine)
+    |<\s*/?\s*(?:tool|function|system|assistant|tool_call)\b|\b[a-z]+_[a-z_]+\s*\(\s*[a-z_]+\s*=
+    |\bfunction_call\b|\btool_calls?\b"""
 )
 
 
