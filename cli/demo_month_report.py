@@ -78,19 +78,14 @@ def show_month(console, session, result: dict, outbox_dir) -> None:
         local = r.occurred_at.astimezone(ZoneInfo(r.timezone or "UTC"))
         sent.add_row(f"{local:%a %d %b %H:%M}", r.email, f"{r.seq} #{r.step}", r.subject or "")
     console.print(sent)
-    held = Table("guardrail", "times", "for example", title="Held or stopped, and why")
+    held = Table("code", "times", "for example", title="Held or stopped, and why")
     for r in _rows(session, HELD, sample):
         held.add_row(r.code, str(r.n), r.example or "")
     console.print(held)
-    replies = Table("received", "from", "label", "action", "reply", title="Replied")
+    replies = Table("received", "from", "label → action", "reply", title="Replied")
     for r in _rows(session, REPLIES, sample):
-        replies.add_row(
-            f"{r.received_at:%d %b %H:%M}",
-            r.email,
-            r.label or "(fallback)",
-            r.action or "",
-            r.body.replace("\n", " "),
-        )
+        handled = f"{r.label} → {r.action}" if r.label else "(no classifier: fallback exit)"
+        replies.add_row(f"{r.received_at:%d %b %H:%M}", r.email, handled, r.body.replace("\n", " "))
     console.print(replies)
     drafts = ", ".join(f"{n} {status}" for status, n in _rows(session, DRAFTS, sample))
     alerts = ", ".join(f"{n} {kind}" for kind, n in _rows(session, ESCALATIONS, sample))

@@ -1,9 +1,9 @@
-"""Enrollment: put a lead in a sequence (with the one-active-nurture rule), move it, take it out.
+"""Enrollment: put a lead in a sequence (with the one-active-nurture rule), or take it out.
 
 `enroll` is the only way in (triggers, sweeps, branches and the agent's enroll_in_sequence tool
 all call it). It refuses suppressed leads, respects each sequence's re-enrollment policy, lets a
 higher-priority exclusive sequence replace a lower one, gives the lead an owner rep, and writes
-the decision on the lead's timeline. Positions and schedules: see tools/sequences.py.
+the decision on the lead's timeline. Moving through a sequence: tools/progress.py.
 """
 
 from __future__ import annotations
@@ -19,15 +19,7 @@ from core.models import Enrollment, Event, Lead
 from tools import clock
 from tools.assignment import assign_owner
 from tools.guardrails import Decision, record_decision, suppression_reason
-from tools.segment_filter import compile_filter
-from tools.sequences import (
-    Branch,
-    Sequence,
-    Step,
-    UnknownSequence,
-    get_sequence,
-    load_sequences,
-)
+from tools.sequences import Sequence, Step, get_sequence, load_sequences
 
 OPEN = ("active", "paused")
 
@@ -67,6 +59,58 @@ def _refuse(session: Session, lead: Lead, sequence: str, reason: str, key: str, 
     return EnrollmentResult(False, sequence, reason)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """May a lead enter a sequence now: the refusal, its open enrollment, or what it replaces."""
+
+    refused: str | None = None
+    existing_id: int | None = None
+    replaces: list[Enrollment] = field(default_factory=list)
+
+
+def admission(session: Session, lead: Lead, seq: Sequence, now: datetime) -> Admission:
+    """The enrollment rules, read-only: suppression, already in, re-enrollment, exclusivity."""
+    if reason := suppression_reason(session, lead):
+        return Admission(f"suppressed: {reason}")
+    mine = session.scalars(
+        select(Enrollment).where(Enrollment.lead_id == lead.id).order_by(Enrollment.id.desc())
+    ).all()
+    open_ = [e for e in mine if e.status in OPEN]
+    if same := [e for e in open_ if e.sequence == seq.name]:
+        return Admission("already enrolled", same[0].id)
+    if past := [e for e in mine if e.sequence == seq.name]:
+        cooldown = seq.reenroll_after_days
+        if cooldown is None or now - past[0].enrolled_at < timedelta(days=cooldown):
+            rule = "once per lead" if cooldown is None else f"re-enrollment after {cooldown} days"
+            return Admission(f"was in {seq.name} on {past[0].enrolled_at:%Y-%m-%d} ({rule})")
+    replaces = []
+    known = load_sequences() if seq.exclusive else {}
+    for other in open_:
+        rival = known.get(other.sequence)
+        if rival is None or not rival.exclusive:
+            continue
+        if rival.priority >= seq.priority:
+            return Admission(f"already in {other.sequence} (one active nurture sequence per lead)")
+        replaces.append(other)
+    return Admission(replaces=replaces)
+
+
+ENROLL_LOCK = 7412  # advisory-lock namespace: one enrollment decision per lead at a time
+
+
+def lock_leads(session: Session, lead_ids: list[int]) -> None:
+    """Serialise enrollment decisions per lead (transaction-scoped advisory locks, in id order).
+
+    An advisory lock, not a row lock: ingestion updates lead rows in the same transactions, and
+    taking row locks here, after scoring took others, could deadlock concurrent batches.
+    """
+    for lead_id in sorted(set(lead_ids)):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, CAST(:id % 2147483647 AS integer))"),
+            {"ns": ENROLL_LOCK, "id": lead_id},
+        )
+
+
 def enroll(
     session: Session,
     lead_id: int,
@@ -79,38 +123,20 @@ def enroll(
     """Enroll a lead in a sequence, or say why not (UnknownSequence for a bad name)."""
     seq = get_sequence(sequence)
     now = now or clock.now()
-    lead = session.get(Lead, lead_id, with_for_update=True, populate_existing=True)
+    lock_leads(session, [lead_id])
+    lead = session.get(Lead, lead_id, populate_existing=True)
     if lead is None:
         return EnrollmentResult(False, sequence, f"no lead {lead_id}")
     key = f"enroll:{sequence}:{trigger_event_id or f'{trigger}:{now:%Y-%m-%d}'}"
-    if reason := suppression_reason(session, lead):
-        return _refuse(session, lead, sequence, f"suppressed: {reason}", key, now)
-    mine = session.scalars(
-        select(Enrollment).where(Enrollment.lead_id == lead_id).order_by(Enrollment.id.desc())
-    ).all()
-    open_ = [e for e in mine if e.status in OPEN]
-    if same := [e for e in open_ if e.sequence == sequence]:
-        return EnrollmentResult(False, sequence, "already enrolled", same[0].id)
-    if past := [e for e in mine if e.sequence == sequence]:
-        cooldown = seq.reenroll_after_days
-        if cooldown is None or now - past[0].enrolled_at < timedelta(days=cooldown):
-            since = f"{past[0].enrolled_at:%Y-%m-%d}"
-            rule = "once per lead" if cooldown is None else f"re-enrollment after {cooldown} days"
-            return _refuse(
-                session, lead, sequence, f"was in {sequence} on {since} ({rule})", key, now
-            )
+    verdict = admission(session, lead, seq, now)
+    if verdict.existing_id is not None:
+        return EnrollmentResult(False, sequence, "already enrolled", verdict.existing_id)
+    if verdict.refused:
+        return _refuse(session, lead, sequence, verdict.refused, key, now)
     superseded = []
-    if seq.exclusive:
-        known = load_sequences()
-        for other in open_:
-            rival = known.get(other.sequence)
-            if rival is None or not rival.exclusive:
-                continue
-            if rival.priority >= seq.priority:
-                reason = f"already in {other.sequence} (one active nurture sequence per lead)"
-                return _refuse(session, lead, sequence, reason, key, now)
-            exit_enrollment(session, other, "superseded", f"replaced by {sequence}", now)
-            superseded.append(other.id)
+    for other in verdict.replaces:
+        exit_enrollment(session, other, "superseded", f"replaced by {sequence}", now)
+        superseded.append(other.id)
     owner = assign_owner(session, lead, now)
     first = seq.tracks["main"][0]
     assert isinstance(first, Step)
@@ -206,91 +232,3 @@ def stop_enrollment(session: Session, enrollment_id: int, reason: str, actor: st
     exit_enrollment(session, enrollment, "manual_stop", f"stopped by {actor}: {reason}")
     enrollment.status = "stopped"
     return True
-
-
-def schedule_next(session: Session, enrollment: Enrollment, seq: Sequence, now: datetime) -> None:
-    """After the current step is done (sent or skipped): schedule what follows, or complete."""
-    enrollment.waiting_thread_id = None
-    enrollment.step_attempts = 0
-    enrollment.sequence_version = seq.version
-    item = seq.next_item(enrollment.track, enrollment.current_step)
-    if item is None:
-        exit_enrollment(session, enrollment, "completed", f"finished {seq.name}", now)
-        return
-    wait = item.after_days if isinstance(item, Branch) else item.delay_days
-    enrollment.next_due_at = now + timedelta(days=wait)
-
-
-def finish_step(
-    session: Session,
-    enrollment: Enrollment,
-    step: int,
-    now: datetime,
-    *,
-    skipped: str | None = None,
-) -> None:
-    """Step `step` is done (sent, or skipped for the reason given): schedule what follows."""
-    enrollment.current_step = step
-    enrollment.claimed_by = None
-    if skipped is not None:
-        timeline_event(
-            session,
-            enrollment.lead_id,
-            f"skip:{enrollment.id}:{enrollment.track}:{step}",
-            "sequence_step_skipped",
-            now,
-            sequence=enrollment.sequence,
-            step=step,
-            reason=f"step {step} skipped: {skipped}",
-        )
-    try:
-        seq = get_sequence(enrollment.sequence)
-    except UnknownSequence:
-        exit_enrollment(session, enrollment, "sequence_removed", "sequence no longer exists", now)
-        return
-    schedule_next(session, enrollment, seq, now)
-
-
-def matches(session: Session, lead_id: int, condition: str, as_of: datetime) -> bool:
-    """Does the lead meet a segment-filter condition at `as_of`?"""
-    where, params = compile_filter(condition)
-    sql = f"SELECT 1 FROM leads WHERE leads.id = :lead_id AND {where}"
-    return (
-        session.execute(text(sql), {**params, "lead_id": lead_id, "as_of": as_of}).first()
-        is not None
-    )
-
-
-def take_branch(
-    session: Session, enrollment: Enrollment, seq: Sequence, branch: Branch, now: datetime
-) -> str:
-    """Follow the first matching route: switch track, or move the lead to another sequence."""
-    route = next(
-        r
-        for r in branch.routes
-        if r.when is None or matches(session, enrollment.lead_id, r.when, now)
-    )
-    why = f"because {route.when}" if route.when else "default route"
-    if route.track is not None:
-        enrollment.track, enrollment.current_step = route.track, 0
-        first = seq.tracks[route.track][0]
-        assert isinstance(first, Step)
-        enrollment.next_due_at = now + timedelta(days=first.delay_days)
-        outcome = f"track {route.track}"
-    else:
-        exit_enrollment(session, enrollment, "branched", f"moved to {route.enroll} ({why})", now)
-        result = enroll(
-            session, enrollment.lead_id, route.enroll, trigger=f"branch:{seq.name}", now=now
-        )
-        outcome = f"sequence {route.enroll}" + ("" if result.enrolled else f" ({result.reason})")
-    timeline_event(
-        session,
-        enrollment.lead_id,
-        f"branch:{enrollment.id}:{branch.branch}",
-        "sequence_branched",
-        now,
-        sequence=seq.name,
-        branch=branch.branch,
-        reason=f"{branch.branch}: {outcome}, {why}",
-    )
-    return outcome

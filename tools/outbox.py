@@ -7,6 +7,7 @@ frequency cap and the send window are checked later by the sender, right before 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,9 +33,15 @@ def email_frame() -> dict[str, str]:
 
 
 def idempotency_key(draft: Draft) -> str:
-    """lead + sequence + step for sequence emails, else the draft's thread id."""
+    """lead + sequence (+ enrollment) + step for sequence emails, else the draft's thread id.
+
+    The enrollment part lets a lead who re-enters a sequence months later get that step again,
+    while a retry of the same enrollment's step still maps to the same key.
+    """
     if draft.sequence and draft.step is not None:
-        return f"lead-{draft.lead_id}:{draft.sequence}:step-{draft.step}"
+        enrollment = re.search(r":enr-(\d+):", draft.thread_id or "")
+        part = f":enr-{enrollment.group(1)}" if enrollment else ""
+        return f"lead-{draft.lead_id}:{draft.sequence}{part}:step-{draft.step}"
     return draft.thread_id
 
 

@@ -19,6 +19,7 @@ from tools.sweeps import run_sweeps
 from tools.worker import Drafter, StepReport, process_due
 
 log = logging.getLogger(__name__)
+DRAFTS_PER_CLAIM = 20  # at ~10 s per model draft, 200 s: inside the 5-minute lease
 
 
 @dataclass
@@ -48,7 +49,10 @@ def tick(
     """One iteration: sweeps, a batch of due steps, a batch of outbox rows."""
     now = now or clock.now()
     sweeps = run_sweeps(session, now)
-    steps = process_due(session, drafter, now=now, limit=batch, worker_id=worker_id)
+    # drafting a batch must finish well inside the claim's lease (tools/worker.LEASE)
+    steps = process_due(
+        session, drafter, now=now, limit=min(batch, DRAFTS_PER_CLAIM), worker_id=worker_id
+    )
     sends = send_due(session, transport, settings, now=now, limit=batch, worker_id=worker_id)
     return TickReport(steps, sends, sweeps)
 

@@ -43,8 +43,9 @@ from tools import clock
 from tools.compose import compose_outbox
 from tools.delivery import DeliveryResult, Transport, retry_delays
 from tools.email_events import lead_event
-from tools.enrollment import OPEN, exit_enrollment, finish_step, timeline_event
+from tools.enrollment import OPEN, exit_enrollment, timeline_event
 from tools.guardrails import Decision, check_delivery, record_decision
+from tools.progress import finish_step
 from tools.sequences import ALL_EXITS, UnknownSequence, get_sequence
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Enrollment, Lead
 from tools import clock
-from tools.enrollment import OPEN, matches
+from tools.enrollment import OPEN, admission
 from tools.guardrails import (
     exit_decision,
     last_email_at,
@@ -24,6 +24,7 @@ from tools.guardrails import (
     next_window_start,
     suppression_reason,
 )
+from tools.progress import matches
 from tools.sequences import Branch, get_sequence
 
 MAX_ITEMS = 40
@@ -37,7 +38,7 @@ class PlannedStep:
     what: str
     due_at: datetime | None
     send_at: datetime | None
-    status: str  # send | held | blocked | waiting | branch | end
+    status: str  # send | held | blocked | waiting | branch | note | end
     reason: str
 
 
@@ -92,6 +93,30 @@ def simulate(
             PlannedStep(None, seq.name, None, None, "blocked", f"nothing would be sent ({why})")
         ]
     plan: list[PlannedStep] = []
+    if enrollment is None:  # would the lead even get in? (the rules `enroll` applies)
+        verdict = admission(session, lead, seq, now)
+        if verdict.refused:
+            return [
+                PlannedStep(
+                    None,
+                    seq.name,
+                    None,
+                    None,
+                    "blocked",
+                    f"would not be enrolled: {verdict.refused}",
+                )
+            ]
+        for other in verdict.replaces:
+            plan.append(
+                PlannedStep(
+                    None,
+                    "enroll",
+                    now,
+                    None,
+                    "note",
+                    f"would replace {other.sequence} (higher priority)",
+                )
+            )
     if enrollment is not None and enrollment.waiting_thread_id:
         item = seq.next_item(track, after)
         step = item.step if item is not None and not isinstance(item, Branch) else None

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from core.models import Lead
 from tools import clock
 from tools.assignment import assign_owner
-from tools.enrollment import EnrollmentResult, enroll, matches
+from tools.enrollment import EnrollmentResult, enroll, lock_leads
 from tools.escalations import escalate
 from tools.guardrails import load_guardrails
+from tools.progress import matches
 from tools.segment_filter import compile_filter
 from tools.sequences import get_sequence
 
@@ -126,6 +127,7 @@ def evaluate_triggers(
     oldest = now - timedelta(days=cfg.max_event_age_days)
     types = sorted({t for rule in cfg.rules for t in rule.events})
     rows = session.execute(_EVENTS, {"ids": event_ids, "types": types, "oldest": oldest}).all()
+    lock_leads(session, [r.lead_id for r in rows if any(rule.fits(r) for rule in cfg.rules)])
     fired, done = [], set()
     for row in rows:
         if row.occurred_at > now + timedelta(days=1):

@@ -37,9 +37,10 @@ from sqlalchemy.orm import Session
 
 from core.models import Draft, Enrollment, Lead
 from tools import clock
-from tools.enrollment import exit_enrollment, finish_step, take_branch
+from tools.enrollment import exit_enrollment
 from tools.guardrails import record_decision
 from tools.guardrails_batch import check_steps
+from tools.progress import finish_step, take_branch
 from tools.sequences import Branch, load_sequences
 
 log = logging.getLogger(__name__)

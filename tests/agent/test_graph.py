@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -202,7 +204,7 @@ def test_a_sequence_step_drafts_with_its_purpose_and_step_key(session, runtime, 
         "sequence_step",
     )
     email = session.get(Outbox, result.outbox_id)
-    assert email.idempotency_key == f"lead-{lead.id}:welcome:step-3"
+    assert re.fullmatch(rf"lead-{lead.id}:welcome:enr-\d+:step-3", email.idempotency_key)
     assert email.in_reply_to == "<nurture.prev@mail.nurture.example>"
 
 

@@ -12,7 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from tests.tools.sequence_kit import WED, lead
-from tools.enrollment import enroll, finish_step
+from tools.enrollment import enroll
+from tools.progress import finish_step
 from tools.sequences import DIRECTORY, Branch, Step, load_sequence_file, load_sequences
 from tools.simulate import simulate
 
@@ -36,7 +37,10 @@ def test_the_shipped_playbooks_follow_the_domain():
     welcome, nurture = seqs["welcome"], seqs["long_nurture"]
     assert days_of(welcome, [])[:3] == [0, 3, 7]
     assert [s.purpose for s in welcome.tracks["main"] if isinstance(s, Step)] == [
-        "deliver_asset", "problem_context", "proof"]  # fmt: skip
+        "deliver_asset",
+        "problem_context",
+        "proof",
+    ]
     assert days_of(nurture, ["engaged"]) == [1, 4, 8, 13, 19, 26]
     assert days_of(nurture, ["quiet"]) == [1, 4, 8, 13, 19, 26]
     assert nurture.tracks["engaged"][-1].purpose == "break_up"
@@ -66,20 +70,57 @@ BASE = {
         ({"surprise": 1}, "Extra inputs are not permitted"),
         ({"tracks": {"main": [{"step": 1, "delay_days": 0, "purpose": "spam"}]}}, "purpose"),
         ({"tracks": {"main": [{"step": 1, "delay_days": -1, "purpose": "proof"}]}}, "delay_days"),
-        ({"tracks": {"main": [{"step": 1, "delay_days": 0, "purpose": "proof"},
-                              {"step": 1, "delay_days": 1, "purpose": "proof"}]}}, "unique"),
-        ({"tracks": {"main": [{"step": 1, "delay_days": 0, "purpose": "proof"},
-                              {"branch": "b", "routes": [{"when": "nonsense >= 1", "track": "x"},
-                                                         {"track": "main"}]}]}}, "unknown field"),
-        ({"tracks": {"main": [{"step": 1, "delay_days": 0, "purpose": "proof"},
-                              {"branch": "b", "routes": [{"track": "main"}]}],
-                     "orphan": [{"step": 2, "delay_days": 0, "purpose": "proof"}]}}, "no branch"),
-        ({"tracks": {"main": [{"step": 1, "delay_days": 0, "purpose": "proof"},
-                              {"branch": "b", "routes": [{"when": "email_clicks >= 1",
-                                                          "track": "main"}]}]}}, "default route"),
+        (
+            {
+                "tracks": {
+                    "main": [
+                        {"step": 1, "delay_days": 0, "purpose": "proof"},
+                        {"step": 1, "delay_days": 1, "purpose": "proof"},
+                    ]
+                }
+            },
+            "unique",
+        ),
+        (
+            {
+                "tracks": {
+                    "main": [
+                        {"step": 1, "delay_days": 0, "purpose": "proof"},
+                        {
+                            "branch": "b",
+                            "routes": [{"when": "nonsense >= 1", "track": "x"}, {"track": "main"}],
+                        },
+                    ]
+                }
+            },
+            "unknown field",
+        ),
+        (
+            {
+                "tracks": {
+                    "main": [
+                        {"step": 1, "delay_days": 0, "purpose": "proof"},
+                        {"branch": "b", "routes": [{"track": "main"}]},
+                    ],
+                    "orphan": [{"step": 2, "delay_days": 0, "purpose": "proof"}],
+                }
+            },
+            "no branch",
+        ),
+        (
+            {
+                "tracks": {
+                    "main": [
+                        {"step": 1, "delay_days": 0, "purpose": "proof"},
+                        {"branch": "b", "routes": [{"when": "email_clicks >= 1", "track": "main"}]},
+                    ]
+                }
+            },
+            "default route",
+        ),
         ({"exit_on": ["replied", "vanished"]}, "exit_on"),
     ],
-)  # fmt: skip
+)
 def test_the_loader_is_strict(tmp_path, change, message):
     with pytest.raises((ValidationError, ValueError), match=message):
         load_sequence_file(_write(tmp_path, "t", {**BASE, **change}))
@@ -139,3 +180,17 @@ def test_simulate_explains_sends_and_holds_without_writing(session):
     tokyo.consent = "unsubscribed"
     blocked = simulate(session, tokyo, "welcome", now=friday)
     assert [p.status for p in blocked] == ["blocked"] and "unsubscribed" in blocked[0].reason
+
+
+def test_simulate_applies_the_enrollment_rules(session):
+    ann = lead(session)
+    enroll(session, ann.id, "welcome", trigger="test", now=WED)
+    replacing = simulate(session, ann, "high_intent", now=WED)
+    assert (replacing[0].status, replacing[0].reason) == (
+        "note",
+        "would replace welcome (higher priority)",
+    )
+    enroll(session, ann.id, "high_intent", trigger="test", now=WED)
+    refused = simulate(session, ann, "long_nurture", now=WED)
+    assert [p.status for p in refused] == ["blocked"]
+    assert "would not be enrolled: already in high_intent" in refused[0].reason
