@@ -21,23 +21,10 @@ from core.models import RejectedPayload
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.ingest import ingest
 from tools.ingest_schema import FieldError, InvalidInput, Message, parse_one
+from tools.leads_upsert import LEAD_FIELDS
 
 BATCH = 500
-CSV_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "company",
-    "industry",
-    "company_size",
-    "country",
-    "timezone",
-    "source",
-    "persona",
-    "product_interest",
-    "phone",
-)
+CSV_FIELDS = LEAD_FIELDS  # a CSV column is imported when it names a lead field
 
 
 @dataclass
