@@ -12,9 +12,9 @@ def _classifier(backend: str):
         from tools.classify import classify_batch
 
         return classify_batch
-    from tools.classify_llm import classify_reply  # LLM path (cassettes when offline)
+    from agent.classify import classify_replies  # the LLM path (needs OPENAI_API_KEY)
 
-    return lambda replies: [classify_reply(reply) for reply in replies]
+    return classify_replies
 
 
 def run(backend: str = "offline") -> SuiteResult:
