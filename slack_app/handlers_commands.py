@@ -65,18 +65,40 @@ def lead_reply(session: Session, user: str, key: str) -> dict[str, Any]:
     return lead_card(lead_profile(session, lead, timeline_limit=10))
 
 
-async def answer(deps: Deps, question: str) -> dict[str, Any]:
-    """The analytics answer for Slack, or an honest note when it cannot be produced."""
+async def answer(deps: Deps, question: str) -> tuple[dict[str, Any], Any]:
+    """The analytics answer for Slack (and the raw result), or an honest note."""
     try:
         result = await asyncio.to_thread(run_ask, deps.db, question)
     except AnalyticsUnavailable:
         text = "The analytics agent is not available in this build yet."
-        return message(text, [section(text)])
+        return message(text, [section(text)]), None
     except Exception:
         log.exception("/nurture ask failed")
         text = "Sorry, something went wrong while answering; the error is in the server log."
-        return message(text, [section(text)])
-    return answer_message(question, result)
+        return message(text, [section(text)]), None
+    return answer_message(question, result), result
+
+
+def answer_chart(result: Any) -> bytes | None:
+    """The PNG chart an analytics answer suggests (funnel, trend, scores, bars), if any."""
+    if getattr(result, "chart", None) is None or not getattr(result, "numbers", None):
+        return None
+    from tools.charts import chart_for
+
+    return chart_for(result.chart, result.numbers, result.question[:80])
+
+
+async def attach_chart(client, command: dict[str, Any], png: bytes) -> None:
+    """Upload the chart into the conversation the question came from."""
+    channel = command.get("channel_id")
+    if not channel:
+        return
+    try:
+        await client.files_upload_v2(
+            channel=channel, file=png, filename="nurture-chart.png", title="nurture chart"
+        )
+    except Exception:  # a chart is a bonus: the numbers were already delivered
+        log.exception("chart upload failed")
 
 
 async def deliver(respond, client, command: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -97,7 +119,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
         verb, rest = verb.lower(), rest.strip()
         if verb == "ask" and rest:
             await ack(text=f"🔎 Looking into: {clip(rest, 300)}")
-            await deliver(respond, client, command, await answer(deps, rest))
+            payload, result = await answer(deps, rest)
+            await deliver(respond, client, command, payload)
+            png = await asyncio.to_thread(answer_chart, result) if result is not None else None
+            if png:
+                await attach_chart(client, command, png)
         elif verb == "lead" and rest:
             await ack(text=f"Looking up {clip(rest, 200)}…")
             card = await run_db(deps.db, lead_reply, command["user_id"], rest)

@@ -19,7 +19,7 @@ def _parse(body: bytes, content_type: str) -> Params:
     if "json" in content_type:
         return json.loads(body)
     params: Params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-    for key in ("blocks", "view", "attachments"):
+    for key in ("blocks", "view", "attachments", "files"):
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
@@ -127,6 +127,17 @@ class MockSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):05d}"
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"{self.base_url}upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            if isinstance(params.get("files"), str):  # sent in the query string as JSON text
+                params["files"] = json.loads(params["files"])
+            return {"ok": True, "files": [{"id": f["id"]} for f in params.get("files", [])]}
         if method.startswith("views."):
             return {"ok": True, "view": {"id": f"V{next(self._ts):05d}", **params.get("view", {})}}
         return {"ok": True}
@@ -140,11 +151,16 @@ class MockSlack:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                params = _parse(body, self.headers.get("content-type", ""))
+                uploading = "/upload/" in self.path
+                params = {} if uploading else _parse(body, self.headers.get("content-type", ""))
                 if self.path.startswith("/response/"):
                     method, answer, kind = "response_url", b"ok", "text/plain"
+                elif uploading:  # the file bytes of files_upload_v2
+                    params = {"file_id": self.path.rsplit("/", 1)[-1], "bytes": body}
+                    method, answer, kind = "file_upload", b"OK - 1", "text/plain"
                 else:
-                    method = self.path.rsplit("/", 1)[-1]
+                    method, _, query = self.path.rsplit("/", 1)[-1].partition("?")
+                    params = {**dict(parse_qsl(query)), **params}
                     answer = json.dumps(mock._answer(method, params)).encode()
                     kind = "application/json"
                 with mock._cond:

@@ -114,3 +114,25 @@ def test_confirming_a_proposal_is_for_reps(slack, db, mock_slack, slack_settings
     answers = mock_slack.wait_for("response_url", 2)
     texts = sorted(a["text"] for a in answers)
     assert texts[0].startswith("Only nurture reps") and "Saved segment quiet_pricing" in texts[1]
+
+
+def test_ask_attaches_the_answer_chart_to_the_conversation(slack, db, mock_slack, monkeypatch):
+    from agent.analytics.answer import Answer
+
+    def charted(db_, question):
+        return Answer(
+            question=question,
+            text="Leads by tier: 3 MQL, 5 warm, 9 cold.",
+            numbers={"mql": 3, "warm": 5, "cold": 9},
+            chart="bars",
+        )
+
+    monkeypatch.setattr("slack_app.handlers_commands.run_ask", charted)
+    post_signed(slack, slash("U0ANY", "ask leads by tier", mock_slack.response_url()))
+    [late] = mock_slack.wait_for("response_url")
+    assert "3 MQL" in json.dumps(late)
+    [upload] = mock_slack.wait_for("file_upload")
+    assert upload["bytes"].startswith(b"\x89PNG\r\n\x1a\n")
+    [done] = mock_slack.wait_for("files.completeUploadExternal")
+    assert done["channel_id"] == "C0WHERE"
+    assert [f["id"] for f in done["files"]] == [upload["file_id"]]
