@@ -22,7 +22,7 @@ def demo(
 
     from core.demo_data import generate
     from core.models import Segment
-    from tools.leads import explain, list_leads, tier_counts
+    from tools.leads import explain, find_lead, list_leads, tier_counts
     from tools.rescore import rescore
     from tools.segments import count_members
 
@@ -52,8 +52,6 @@ def demo(
         hot, _ = list_leads(session, limit=top)
         table = Table("lead", "company", "score", "tier", "stage", "why", title="Top leads")
         for row in hot:
-            from tools.leads import find_lead
-
             why = explain(session, find_lead(session, row["id"])).top_reasons(3)
             name = " ".join(filter(None, (row["first_name"], row["last_name"])))
             table.add_row(

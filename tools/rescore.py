@@ -17,13 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.vocab import ENGAGEMENT_TYPES
-from tools.scoring_rules import ScoringConfig, _quote, load_config
+from tools.scoring_rules import ScoringConfig, load_config, sql_literal
 
 FULL_RESCORE_WORK_MEM = "512MB"
 
 
 def _in(values) -> str:
-    return ", ".join(_quote(v) for v in sorted(values))
+    return ", ".join(sql_literal(v) for v in sorted(values))
 
 
 def _overlap(a, b) -> bool:
@@ -57,7 +57,7 @@ def score_select(cfg: ScoringConfig, *, subset: bool) -> str:
     rule_counts = ", ".join(f"coalesce(a.c_{r.id}, 0) AS c_{r.id}" for r in uncapped)
     capped_sql = (
         " UNION ALL ".join(
-            f"SELECT e.lead_id, {_quote(r.id)} AS rule, least(count(*) * {r.points}, "
+            f"SELECT e.lead_id, {sql_literal(r.id)} AS rule, least(count(*) * {r.points}, "
             f"{r.cap_per_month}) AS pts FROM ev e LEFT JOIN resets r USING (lead_id) "
             f"WHERE {_first_match(cfg, r)} "
             f"AND (r.reset_at IS NULL OR e.occurred_at > r.reset_at) "
@@ -71,7 +71,7 @@ def score_select(cfg: ScoringConfig, *, subset: bool) -> str:
         or "0"
     )
     tiers = sorted(cfg.tiers.items(), key=lambda kv: -kv[1])
-    tier_case = " ".join(f"WHEN e.score >= {low} THEN {_quote(name)}" for name, low in tiers)
+    tier_case = " ".join(f"WHEN e.score >= {low} THEN {sql_literal(name)}" for name, low in tiers)
     period = cfg.decay.period_days * 86400
     return f"""
 WITH target AS (
@@ -135,21 +135,21 @@ def apply_sql(cfg: ScoringConfig, scores: str) -> str:
     """Write the numbers from `scores` (a SELECT): changed leads, history rows, MQL events."""
     fit_lines = [
         f"CASE WHEN {r.when.sql('l')} THEN jsonb_build_object('kind', 'fit', 'rule', "
-        f"{_quote(r.id)}, 'points', {r.points}, 'text', {_quote(r.label)}) END"
+        f"{sql_literal(r.id)}, 'points', {r.points}, 'text', {sql_literal(r.label)}) END"
         for r in cfg.fit
     ]
     eng_lines = [
         f"CASE WHEN f.c_{r.id} > 0 THEN jsonb_build_object('kind', 'engagement', 'rule', "
-        f"{_quote(r.id)}, 'count', f.c_{r.id}, 'points', f.c_{r.id} * {r.points}, "
-        f"'text', {_quote(r.label)}) END"
+        f"{sql_literal(r.id)}, 'count', f.c_{r.id}, 'points', f.c_{r.id} * {r.points}, "
+        f"'text', {sql_literal(r.label)}) END"
         for r in cfg.engagement
         if r.cap_per_month is None
     ]
     capped_lines = [
-        f"CASE WHEN coalesce(f.capped_by_rule->>{_quote(r.id)}, '0')::int <> 0 THEN "
-        f"jsonb_build_object('kind', 'engagement', 'rule', {_quote(r.id)}, 'points', "
-        f"(f.capped_by_rule->>{_quote(r.id)})::int, 'text', "
-        f"{_quote(r.label + ' (capped per month)')}) END"
+        f"CASE WHEN coalesce(f.capped_by_rule->>{sql_literal(r.id)}, '0')::int <> 0 THEN "
+        f"jsonb_build_object('kind', 'engagement', 'rule', {sql_literal(r.id)}, 'points', "
+        f"(f.capped_by_rule->>{sql_literal(r.id)})::int, 'text', "
+        f"{sql_literal(r.label + ' (capped per month)')}) END"
         for r in cfg.engagement
         if r.cap_per_month is not None
     ]

@@ -37,7 +37,7 @@ class Match(BaseModel):
         for field in EVENT_FIELDS:
             allowed = getattr(self, field)
             if allowed is not None:
-                values = ", ".join(_quote(v) for v in allowed)
+                values = ", ".join(sql_literal(v) for v in allowed)
                 parts.append(f"{column.get(field, f'{alias}.{field}')} IN ({values})")
         return "(" + " AND ".join(parts) + ")"
 
@@ -67,9 +67,9 @@ class FitMatch(BaseModel):
         """The same condition in SQL over a leads row."""
         parts = []
         if self.seniority is not None:
-            parts.append(f"{alias}.seniority IN ({', '.join(map(_quote, self.seniority))})")
+            parts.append(f"{alias}.seniority IN ({', '.join(map(sql_literal, self.seniority))})")
         if self.industry is not None:
-            parts.append(f"{alias}.industry IN ({', '.join(map(_quote, self.industry))})")
+            parts.append(f"{alias}.industry IN ({', '.join(map(sql_literal, self.industry))})")
         if self.company_size_between is not None:
             low, high = self.company_size_between
             parts.append(f"{alias}.company_size BETWEEN {int(low)} AND {int(high)}")
@@ -134,7 +134,8 @@ class ScoringConfig(BaseModel):
         return "awareness"
 
 
-def _quote(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """A SQL string literal for a config value (values come from YAML, never from requests)."""
     return "'" + str(value).replace("'", "''") + "'"
 
 

@@ -12,6 +12,7 @@ from agent.draft_schema import Draft, DraftSentence, Fact, render_facts
 from agent.llm import EMBEDDING_DIM, tool_spec
 from core.llm_settings import LLMSettings
 from prompts.loader import load_prompt
+from tools.reply_schema import Label
 
 FAKE_KEY = "sk-test-not-a-real-key"
 
@@ -210,19 +211,7 @@ def choose_action_messages() -> list[dict]:
 
 
 # ---- classifying a reply (used by the retry cassettes) --------------------------------------
-ReplyLabel = Literal[
-    "bounce",
-    "unsubscribe",
-    "out_of_office",
-    "referral",
-    "meeting_request",
-    "question",
-    "objection",
-    "not_now",
-    "not_interested",
-    "interested",
-    "other",
-]
+ReplyLabel = Label  # the product's label set, so the cassette schema cannot drift from it
 
 
 class ReplyClassification(BaseModel):
