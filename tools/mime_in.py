@@ -11,7 +11,6 @@ from email import message_from_bytes
 from email.message import Message
 from email.parser import HeaderParser
 
-from tools.mime_split import split_reply
 from tools.mime_text import (
     decode_bytes,
     decode_header_value,
@@ -21,6 +20,7 @@ from tools.mime_text import (
     parse_date,
     raw_header,
 )
+from tools.reply_text import split_reply
 
 __all__ = [
     "Attachment", "InboundEmail", "MalformedEmail", "parse_inbound", "parse_inbound_form",
@@ -207,7 +207,7 @@ def _assemble(msg: Message, body: _Body, fallback_from: str | None) -> InboundEm
         date=parse_date(raw_header(msg, "Date")),
         headers=headers,
         text=text,
-        new_text=split_reply(text)[0],
+        new_text=split_reply(text).new_text,
         truncated=truncated,
         is_dsn=is_dsn,
         dsn_status=status,

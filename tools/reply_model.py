@@ -1,8 +1,9 @@
 """The trained reply classifier: TF-IDF word and character n-grams into logistic regression.
 
 Training is deterministic (sorted data, fixed solver settings). The fitted model is cached with
-joblib under `<cache_dir>/models/`, keyed by a hash of the training file, CODE_VERSION and the
-scikit-learn version, so a changed data file retrains on the next call. Cache files are pickles:
+joblib under `<cache_dir>/models/`, keyed by a hash of the training file, CODE_VERSION (a hash of
+the modules that turn a reply into features) and the scikit-learn version, so a changed data file
+or a changed reply splitter retrains on the next call. Cache files are pickles:
 only point `cache_dir` at a directory this process owns.
 """
 
@@ -27,7 +28,11 @@ from threadpoolctl import threadpool_limits
 from tools.reply_schema import LABELS
 from tools.reply_text import reply_subject, split_reply
 
-CODE_VERSION = "reply-model-1"
+# The code that shapes the features: a change to any of these retrains the cached model.
+_FEATURE_SOURCES = ("reply_model.py", "reply_text.py", "reply_markers.py")
+CODE_VERSION = "reply-model-" + hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in _FEATURE_SOURCES)
+).hexdigest()[:12]
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "reply_training.jsonl"
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tools import mime_in
 from tools.mime_in import InboundEmail, MalformedEmail, parse_inbound, parse_inbound_form
-from tools.mime_split import split_reply
 from tools.mime_text import decode_bytes, html_to_text
+from tools.reply_text import split_reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mime"
 
@@ -205,7 +205,9 @@ SPLITS = [
     ("Klingt gut.\n\nVon meinem iPhone gesendet", "Klingt gut.", "", "Von meinem iPhone gesendet"),
     ("Let's talk.\n-- \nJane Doe\nVP Ops", "Let's talk.", "", "--"),
     ("Price?\n\nThanks\nRob\n\nThe information contained in this email is confidential.",
-     "Price?\n\nThanks\nRob", "", "The information contained"),
+     "Price?", "", "Thanks\nRob"),
+    ("Price?\nRob\n\nThe information contained in this email is confidential.",
+     "Price?\nRob", "", "The information contained"),
     ("Please remove me.\n\nDISCLAIMER: this message may contain privileged information.",
      "Please remove me.", "", "DISCLAIMER"),
     # Bottom-posted and interleaved replies keep the unquoted lines.

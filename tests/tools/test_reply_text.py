@@ -52,3 +52,9 @@ def test_reply_subject_keeps_only_what_the_sender_system_wrote():
     assert reply_subject("Re: Quick question about Q3") == ""
     assert reply_subject("Automatic reply: Re: Quick question") == "Automatic reply"
     assert reply_subject("Out of office until 3 Dec") == "Out of office until 3 Dec"
+
+
+def test_an_attribution_never_swallows_the_reply_above_it():
+    body = "Take me off your list, thanks\n\nOn Tue, Mar 3, 2026 at 9:14 AM Al <a@n.io> wrote:\n>"
+    assert split_reply(body).new_text == "Take me off your list, thanks"
+    assert split_reply("Ok\nAlex <a@n.io> wrote:\n> hi").new_text == "Ok"
