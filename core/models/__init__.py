@@ -3,6 +3,7 @@
 from core.models.activity import Event, RejectedPayload, ScoreHistory
 from core.models.agent import ContentChunk, Draft, Fact, LlmCall, Outbox
 from core.models.base import Base
+from core.models.behaviour import BEHAVIOUR_METRICS, LeadBehaviour, lead_behaviour
 from core.models.engagement import (
     DoNotContact,
     Enrollment,
@@ -15,6 +16,7 @@ from core.models.people import Account, Lead, Rep
 from core.models.segments import Segment
 
 __all__ = [
+    "BEHAVIOUR_METRICS",
     "Account",
     "Base",
     "ContentChunk",
@@ -26,6 +28,7 @@ __all__ = [
     "Fact",
     "InboundMessage",
     "Lead",
+    "LeadBehaviour",
     "LlmCall",
     "Outbox",
     "RejectedPayload",
@@ -34,4 +37,5 @@ __all__ = [
     "ScoreHistory",
     "Segment",
     "WorkerJob",
+    "lead_behaviour",
 ]

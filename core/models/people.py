@@ -52,7 +52,12 @@ class Lead(Base):
         Index("ix_leads_last_engaged_at", "last_engaged_at"),
         Index("ix_leads_source", "source"),
         Index("ix_leads_owner", "owner_rep_id"),
-        Index("ix_leads_activity", text("coalesce(last_engaged_at, created_at)")),
+        # the included columns let "inactive for N days" counts run as index-only scans
+        Index(
+            "ix_leads_activity",
+            text("coalesce(last_engaged_at, created_at)"),
+            postgresql_include=["last_engaged_at", "created_at"],
+        ),
         Index("ix_leads_created_at", "created_at"),
         Index("ix_leads_persona", "persona"),
         Index("ix_leads_product_interest", "product_interest"),

@@ -25,3 +25,31 @@ def test_upgrade_downgrade_upgrade(fresh_db_url):
 def test_events_unique_on_source_and_message_id(engine):
     uniques = inspect(engine).get_unique_constraints("events")
     assert any(sorted(u["column_names"]) == ["message_id", "source"] for u in uniques)
+
+
+def test_behaviour_summary_migration_round_trip(fresh_db_url):
+    """0005 backfills unsummarised rows, new leads get an exact empty row, and 0004 <-> 0005."""
+    engine = make_engine(fresh_db_url)
+    try:
+        downgrade(engine, "0004")
+        assert "lead_behaviour" not in set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO leads (email) VALUES ('old@example.com')"))
+        migrate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO leads (email) VALUES ('new@example.com')"))
+            rows = dict(
+                conn.execute(
+                    text(
+                        "SELECT l.email, b.summarised_at IS NOT NULL FROM leads l "
+                        "JOIN lead_behaviour b ON b.lead_id = l.id"
+                    )
+                ).all()
+            )
+        assert rows == {"old@example.com": False, "new@example.com": True}
+        downgrade(engine, "0004")
+        assert "lead_behaviour" not in set(inspect(engine).get_table_names())
+        migrate(engine)
+        assert "lead_behaviour" in set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
