@@ -6,11 +6,13 @@ Database and delegates to the `run_*` function of the same name, which tests cal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 
+from agent.batch import draft_batch
 from agent.runner import (
     DraftOutcome,
     ReviewOutcome,
@@ -22,6 +24,7 @@ from agent.runtime import Runtime, open_runtime
 from agent.triggers import detect_trigger, step_trigger
 from core.models import Enrollment, Event, Lead
 from tools.drafts import DraftNotFound, NotAllowed, authorize, get_draft, review
+from tools.worker import PlannedStep
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -33,6 +36,8 @@ __all__ = [
     "ReviewOutcome",
     "draft_for_lead",
     "draft_for_step",
+    "draft_for_steps",
+    "drafts_in_batches",
     "handle_event",
     "resume_review",
 ]
@@ -54,6 +59,19 @@ def draft_for_step(
     """Draft the email of a due sequence step (the sequences worker calls this)."""
     with open_runtime(db) as rt:
         return run_step(rt, enrollment_id, purpose=purpose, sequence=sequence, step=step)
+
+
+def draft_for_steps(db: Database, steps: Sequence[PlannedStep]) -> list[DraftOutcome]:
+    """Draft a batch of due sequence steps (the worker's batch path; one Runtime, set-based IO)."""
+    with open_runtime(db) as rt:
+        return run_steps(rt, steps)
+
+
+def drafts_in_batches() -> bool:
+    """True when drafting is offline (milliseconds a step): the worker may claim whole batches."""
+    from core.llm_settings import LLMSettings
+
+    return LLMSettings().backend != "openai"
 
 
 def resume_review(
@@ -114,6 +132,49 @@ def run_step(
         lead_id = enrollment.lead_id
     trigger = step_trigger(lead_id, enrollment_id, purpose=purpose, sequence=sequence, step=step)
     return run_thread(rt, _initial(lead_id, trigger))
+
+
+def run_steps(rt: Runtime, steps: Sequence[PlannedStep]) -> list[DraftOutcome]:
+    """draft_for_steps on an open Runtime: batched offline; one thread at a time with a model."""
+    if rt.client is not None:  # model drafting is per thread (its calls are the cost anyway)
+        return [
+            run_step(rt, s.enrollment_id, purpose=s.purpose, sequence=s.sequence, step=s.step)
+            for s in steps
+        ]
+    with rt.sessions() as session:
+        lead_of = dict(
+            session.execute(
+                select(Enrollment.id, Enrollment.lead_id).where(
+                    Enrollment.id.in_([s.enrollment_id for s in steps])
+                )
+            ).all()
+        )
+    if missing := [s.enrollment_id for s in steps if s.enrollment_id not in lead_of]:
+        raise LookupError(f"no enrollments {missing}")
+    triggers = [
+        (
+            lead_of[s.enrollment_id],
+            step_trigger(
+                lead_of[s.enrollment_id],
+                s.enrollment_id,
+                purpose=s.purpose,
+                sequence=s.sequence,
+                step=s.step,
+            ),
+        )
+        for s in steps
+    ]
+    return [
+        DraftOutcome(
+            state.get("draft_id"),
+            state["status"],
+            state["lead_id"],
+            state["thread_id"],
+            state.get("backend"),
+            state.get("fallback_reason"),
+        )
+        for state in draft_batch(rt, triggers)
+    ]
 
 
 def run_for_lead(rt: Runtime, lead_id: int) -> DraftOutcome:

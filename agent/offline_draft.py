@@ -68,8 +68,9 @@ def purposes() -> dict[str, PurposeSpec]:
     return {name: PurposeSpec.model_validate(spec) for name, spec in raw["purposes"].items()}
 
 
+@lru_cache(maxsize=1)
 def template_version() -> str:
-    """Version label recorded on offline drafts (prompt_version)."""
+    """Version label recorded on offline drafts (prompt_version; read with the templates)."""
     import hashlib
 
     digest = hashlib.sha256(Path(TEMPLATES).read_bytes()).hexdigest()[:12]

@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.types import Command
 from sqlalchemy import select
 
+from agent.batch import review_state
 from agent.graph import build_graph
 from agent.runtime import Runtime
 from core.models import Draft, Outbox
@@ -48,9 +49,16 @@ class ReviewOutcome:
     applied: bool = True  # False when the draft was no longer pending (e.g. a second click)
 
 
+def graph_of(rt: Runtime):
+    """The graph compiled on this runtime's checkpointer (compiling costs ~40 ms: do it once)."""
+    if rt.graph is None:
+        rt.graph = build_graph(rt.checkpointer)
+    return rt.graph
+
+
 def run_thread(rt: Runtime, initial: dict[str, Any]) -> DraftOutcome:
     """Start a thread, or finish one a crash interrupted; a waiting or done thread is reported."""
-    graph = build_graph(rt.checkpointer)
+    graph = graph_of(rt)
     config = rt.config(initial["thread_id"])
     snapshot = graph.get_state(config)
     if not snapshot.values:
@@ -81,16 +89,24 @@ def resume_if_waiting(rt: Runtime, draft: Draft) -> None:
     """Resume the thread when it still waits on this draft and the row holds a decision.
 
     Reading the decision from the row (not from the caller) makes a resume after a crash between
-    the compare-and-set and the resume replay the same decision.
+    the compare-and-set and the resume replay the same decision. A draft made by the batch path
+    has no checkpoint yet: its thread starts here, as if it had just stored that draft.
     """
     if draft.status not in RESUMABLE:
         return
-    graph = build_graph(rt.checkpointer)
+    graph = graph_of(rt)
     config = rt.config(draft.thread_id)
     snapshot = graph.get_state(config)
-    if snapshot.next and not snapshot.interrupts:  # a crash after the resume: finish the run
+    if not snapshot.values:
+        seeded = review_state(rt, draft)
+        if seeded is None:
+            return
+        graph.update_state(config, seeded, as_node="store_draft")
+        snapshot = graph.get_state(config)
+    if snapshot.next and not snapshot.interrupts:  # a crash after the resume, or a new thread
         graph.invoke(None, config)
-    elif any((i.value or {}).get("draft_id") == draft.id for i in snapshot.interrupts):
+        snapshot = graph.get_state(config)
+    if any((i.value or {}).get("draft_id") == draft.id for i in snapshot.interrupts):
         decision = {
             "action": RESUMABLE[draft.status],
             "draft_id": draft.id,

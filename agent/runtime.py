@@ -37,6 +37,7 @@ class Runtime:
     content_dir: Path = Path("demo_data/content")
     calls: list[CallRecord] = field(default_factory=list)
     content_indexed: bool = False
+    graph: Any = field(default=None, repr=False)  # compiled once per Runtime (agent.runner)
 
     def config(self, thread_id: str) -> dict[str, Any]:
         """The run config for one thread: its id and this runtime."""

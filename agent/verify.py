@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from agent.draft_schema import Draft, Fact
@@ -99,13 +100,27 @@ _GENERIC_CAPS = _wordset(
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(—–]\s*)$")
 
 
-def _words(text: str) -> list[tuple[str, bool]]:
-    """(word, starts_a_sentence) pairs, possessive 's removed."""
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[tuple[str, bool], ...]:
+    """(word, starts_a_sentence) pairs, possessive 's removed (cached: facts and template
+    sentences recur across drafts)."""
     out = []
     for match in _WORD.finditer(text):
         word = re.sub(r"['’]s$", "", match.group())
-        out.append((word, bool(_SENTENCE_START.search(text[: match.start()]))))
-    return out
+        out.append((word, _starts_sentence(text, match.start())))
+    return tuple(out)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether text[:start] ends the way _SENTENCE_START describes.
+
+    A match can only span one punctuation mark and the whitespace before `start` (or be the
+    string's very beginning), so the search is bounded to that tail: linear, not quadratic.
+    """
+    i = start
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return bool(_SENTENCE_START.search(text, max(0, i - 1), start))
 
 
 def _names(text: str, allowed: frozenset[str]) -> list[str]:
@@ -147,7 +162,8 @@ def _claim_markers(text: str, allowed: frozenset[str]) -> list[str]:
     return markers
 
 
-def _support(facts: Sequence[Fact]) -> tuple[set[str], set[str], str]:
+@lru_cache(maxsize=1024)
+def _support(facts: tuple[Fact, ...]) -> tuple[frozenset[str], frozenset[str], str]:
     """What cited facts can back: their numbers, their words (and dates), and their raw text."""
     text = " ".join(f"{fact.text} {fact.source}" for fact in facts)
     numbers = set(_numbers(text))
@@ -157,12 +173,12 @@ def _support(facts: Sequence[Fact]) -> tuple[set[str], set[str], str]:
             when = fact.occurred_at
             numbers |= {str(when.year), str(when.month), str(when.day), f"{when.month:02d}"}
             words |= {_MONTHS[when.month - 1], _WEEKDAYS[when.weekday()]}
-    return numbers, words, text
+    return frozenset(numbers), frozenset(words), text
 
 
 def _unsupported(text: str, facts: list[Fact], allowed: frozenset[str]) -> list[str]:
     """Numbers, names, dates and product claims in `text` that none of `facts` mention."""
-    numbers, words, raw = _support(facts)
+    numbers, words, raw = _support(tuple(facts))
     missing = [f"number {n}" for n in _numbers(text) if n not in numbers]
     missing += [f"'{w}'" for w in _names(text, allowed) + _calendar(text) if w.lower() not in words]
     missing += [

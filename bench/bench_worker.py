@@ -2,17 +2,21 @@
 
 Seeds N leads, each with a due welcome step, in a bench database; then k worker processes (each
 its own connection) race over them with `process_due` (FOR UPDATE SKIP LOCKED claims, guardrails,
-drafting, recording) until nothing is due. Three drafters:
-- agent: the real agent (agent.entry.run_step, offline backend, one Runtime per process);
+drafting, recording) until nothing is due. Four drafters:
+- batch: the real agent's batch path (agent.entry.run_steps: set-based IO, one commit a batch);
+- agent: the real agent one step at a time (agent.entry.run_step, a graph run per step);
 - stub: inserts the pending draft row the agent would (its transaction, no retrieval/writing);
 - none: returns a thread id without writing anything: the worker's own machinery alone.
+Every drafter uses the offline backend and one Runtime per process.
 Usage: python -m bench.bench_worker [--leads 600] [--agent-leads 60] [--workers 1 2 4]
+       [--kinds none stub batch agent] [--batch 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -84,14 +88,15 @@ def stub_drafter(session: Session):
     return draft
 
 
-def work(url: str, kind: str, start, counts) -> None:
+def work(url: str, kind: str, start, counts, batch: int) -> None:
     """One worker process: loop process_due until nothing is due."""
     from tools.worker import process_due
 
     engine = make_engine(url, pool_size=2)
     with Session(engine, expire_on_commit=False) as session:
-        if kind == "agent":
-            from agent.entry import run_step
+        batch_drafter, limit = None, 25
+        if kind in ("agent", "batch"):
+            from agent.entry import run_step, run_steps
             from agent.runtime import open_runtime
             from core.db import Database
             from core.settings import Settings
@@ -100,6 +105,8 @@ def work(url: str, kind: str, start, counts) -> None:
             ctx = open_runtime(db)
             rt = ctx.__enter__()
             drafter = lambda eid, **kw: run_step(rt, eid, **kw)  # noqa: E731
+            if kind == "batch":
+                batch_drafter, limit = (lambda steps: run_steps(rt, steps)), batch
         elif kind == "stub":
             drafter = stub_drafter(session)
         else:
@@ -107,17 +114,23 @@ def work(url: str, kind: str, start, counts) -> None:
             drafter = lambda eid, **kw: outcome  # noqa: E731
         start.wait()
         done = 0
-        while (n := process_due(session, drafter, now=NOW, limit=25).claimed) > 0:
+        while (
+            n := process_due(
+                session, drafter, now=NOW, limit=limit, batch_drafter=batch_drafter
+            ).claimed
+        ) > 0:
             done += n
         counts.put(done)
 
 
-def run(url: str, engine, kind: str, n: int, workers: int) -> float:
+def run(url: str, engine, kind: str, n: int, workers: int, batch: int = 100) -> float:
     """Seed n due steps and time `workers` processes draining them; steps per second."""
     seed(engine, n)
     ctx = mp.get_context("spawn")
     start, counts = ctx.Barrier(workers + 1), ctx.Queue()
-    procs = [ctx.Process(target=work, args=(url, kind, start, counts)) for _ in range(workers)]
+    procs = [
+        ctx.Process(target=work, args=(url, kind, start, counts, batch)) for _ in range(workers)
+    ]
     for proc in procs:
         proc.start()
     start.wait()
@@ -142,16 +155,20 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=600)
     parser.add_argument("--agent-leads", type=int, default=60)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--kinds", nargs="+", default=["none", "stub", "batch", "agent"])
+    parser.add_argument("--batch", type=int, default=100, help="steps per claim (batch drafter)")
     args = parser.parse_args()
+    sizes = {"none": args.leads, "stub": args.leads, "batch": args.leads, "agent": args.agent_leads}
     with bench_database("worker") as (url, engine):
-        for kind, n in (("none", args.leads), ("stub", args.leads), ("agent", args.agent_leads)):
-            base = None
+        for kind in args.kinds:
+            n, base = sizes[kind], None
             for k in args.workers:
-                rate = run(url, engine, kind, n, k)
+                rate = run(url, engine, kind, n, k, args.batch)
                 base = base or rate
                 print(
                     f"{kind:5} drafter, {k} worker(s): {rate:7.1f} steps/s total, "
-                    f"{rate / k:7.1f} per worker, speed-up x{rate / base:.2f} ({n} steps)"
+                    f"{rate / k:7.1f} per worker, speed-up x{rate / base:.2f} ({n} steps), "
+                    f"load {os.getloadavg()[0]:.2f}"
                 )
 
 

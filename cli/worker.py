@@ -21,7 +21,7 @@ def worker(
     worker_id: str | None = typer.Option(None, help="name in claims (default host:pid)"),
 ) -> None:
     """Run the sequence worker: due steps become drafts, approved emails are sent (N may run)."""
-    from agent.entry import draft_for_step
+    from agent.entry import draft_for_step, draft_for_steps, drafts_in_batches
     from tools.compose import make_transport
     from tools.runner import run
 
@@ -42,6 +42,8 @@ def worker(
     with database() as db:
         transport = make_transport(settings)
         drafter = lambda eid, **kw: draft_for_step(db, eid, **kw)  # noqa: E731
+        # offline drafts take milliseconds: whole batches; model drafts go one at a time
+        batch_drafter = (lambda steps: draft_for_steps(db, steps)) if drafts_in_batches() else None
         try:
             n = run(
                 db.sessions,
@@ -55,6 +57,7 @@ def worker(
                 batch=batch,
                 on_tick=show,
                 should_stop=lambda: bool(stopping),
+                batch_drafter=batch_drafter,
             )
         except KeyboardInterrupt:
             n = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,61 @@ def create_draft(session: Session, **values: Any) -> Draft:
     )
     publish(session, DRAFTS, row_id)
     return session.get(Draft, row_id)
+
+
+def create_drafts(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """`create_draft` for many threads in three statements: thread id -> the revision's row id.
+
+    Rows that already exist (a batch re-run after a crash) are found, not inserted or announced.
+    """
+    if not rows:
+        return {}
+    made = dict(
+        session.execute(
+            insert(Draft)
+            .on_conflict_do_nothing(constraint="uq_drafts_thread_revision")
+            .returning(Draft.thread_id, Draft.id),
+            [{"status": "pending", **row} for row in rows],
+        ).all()
+    )
+    now = datetime.now(UTC)
+    events = [
+        {
+            "lead_id": row["lead_id"],
+            "source": "nurture",
+            "message_id": f"draft:{made[row['thread_id']]}:created",
+            "type": "draft_created",
+            "properties": {
+                "draft_id": made[row["thread_id"]],
+                "revision": row["revision"],
+                "subject": row["subject"],
+            },
+            "occurred_at": now,
+            "processed_at": now,
+        }
+        for row in rows
+        if row["thread_id"] in made
+    ]
+    if events:
+        session.execute(
+            insert(Event).on_conflict_do_nothing(constraint="uq_events_source_message_id"), events
+        )
+        session.execute(
+            text("SELECT pg_notify(:channel, id::text) FROM unnest(CAST(:ids AS bigint[])) id"),
+            {"channel": DRAFTS, "ids": sorted(made.values())},
+        )
+    found = {
+        (thread, revision): row_id
+        for thread, revision, row_id in session.execute(
+            select(Draft.thread_id, Draft.revision, Draft.id).where(
+                Draft.thread_id.in_([r["thread_id"] for r in rows if r["thread_id"] not in made])
+            )
+        )
+    }
+    return {
+        row["thread_id"]: made.get(row["thread_id"]) or found[(row["thread_id"], row["revision"])]
+        for row in rows
+    }
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:

@@ -224,13 +224,14 @@ def vector_literal(vector: Sequence[float]) -> str:
 _NEAREST_FACTS = text(
     "SELECT fact_id, kind, text, source, occurred_at, event_id, "
     "embedding <=> CAST(:query AS vector) AS distance "
-    "FROM facts WHERE lead_id = :lead_id ORDER BY distance LIMIT :k"
+    "FROM facts WHERE lead_id = :lead_id ORDER BY distance, fact_id LIMIT :k"
 )
 
 
 def nearest_facts(
     session: Session, lead_id: int, query_vector: Sequence[float], k: int
 ) -> list[dict[str, Any]]:
-    """The lead's k facts closest to the query: btree filter on lead_id, exact cosine order."""
+    """The lead's k facts closest to the query: btree filter on lead_id, exact cosine order
+    (ties by fact id, so the batch path in tools/facts_batch.py returns the same rows)."""
     params = {"lead_id": lead_id, "query": vector_literal(query_vector), "k": k}
     return [dict(row._mapping) for row in session.execute(_NEAREST_FACTS, params)]

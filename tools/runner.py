@@ -16,7 +16,7 @@ from tools import clock
 from tools.delivery import Transport
 from tools.sender import SendReport, send_due
 from tools.sweeps import run_sweeps
-from tools.worker import Drafter, StepReport, process_due
+from tools.worker import BatchDrafter, Drafter, StepReport, process_due
 
 log = logging.getLogger(__name__)
 DRAFTS_PER_CLAIM = 20  # at ~10 s per model draft, 200 s: inside the 5-minute lease
@@ -45,13 +45,23 @@ def tick(
     now: datetime | None = None,
     worker_id: str = "worker",
     batch: int = 100,
+    batch_drafter: BatchDrafter | None = None,
 ) -> TickReport:
-    """One iteration: sweeps, a batch of due steps, a batch of outbox rows."""
+    """One iteration: sweeps, a batch of due steps, a batch of outbox rows.
+
+    With a batch drafter (offline drafting, milliseconds a step) a whole batch of steps is
+    claimed; one model draft at a time takes seconds, so then DRAFTS_PER_CLAIM at most.
+    """
     now = now or clock.now()
     sweeps = run_sweeps(session, now)
     # drafting a batch must finish well inside the claim's lease (tools/worker.LEASE)
     steps = process_due(
-        session, drafter, now=now, limit=min(batch, DRAFTS_PER_CLAIM), worker_id=worker_id
+        session,
+        drafter,
+        now=now,
+        limit=batch if batch_drafter else min(batch, DRAFTS_PER_CLAIM),
+        worker_id=worker_id,
+        batch_drafter=batch_drafter,
     )
     sends = send_due(session, transport, settings, now=now, limit=batch, worker_id=worker_id)
     return TickReport(steps, sends, sweeps)
@@ -70,6 +80,7 @@ def run(
     batch: int = 100,
     on_tick: Callable[[TickReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    batch_drafter: BatchDrafter | None = None,
 ) -> int:
     """Loop until stopped (or once, or until an iteration finds nothing); returns iterations."""
     iterations = 0
@@ -77,7 +88,13 @@ def run(
         with session_factory() as session:
             try:
                 report = tick(
-                    session, drafter, transport, settings, worker_id=worker_id, batch=batch
+                    session,
+                    drafter,
+                    transport,
+                    settings,
+                    worker_id=worker_id,
+                    batch=batch,
+                    batch_drafter=batch_drafter,
                 )
             except Exception:
                 session.rollback()

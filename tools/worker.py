@@ -12,15 +12,16 @@ harmless (nothing lost, nothing drafted twice for a step, nothing ever sent twic
    shared across the batch by tools/guardrails_batch: exits, suppression, pause, frequency cap)
    decide; exits and holds are written (with the reason on the timeline), a branch is followed.
    Commit.
-3. Draft: the agent's `draft_for_step` commits a pending draft in its own transaction. Its thread
-   id is derived from the enrollment and step, so a second attempt after a crash finds the same
-   thread instead of drafting again.
+3. Draft: the agent commits pending drafts in its own transaction: the whole batch at once
+   (a batch drafter, agent.entry.draft_for_steps: set-based IO, one commit) or one step at a
+   time (`draft_for_step`). Thread ids are derived from the enrollment and step, so a second
+   attempt after a crash finds the same thread and draft row instead of drafting again.
 4. Record (compare-and-set on the claim token): the enrollment now waits on the draft's thread
    (`waiting_thread_id`, no due time). A worker whose lease was taken over records nothing.
 
 Nothing is sent here: approved drafts reach the outbox (tools/outbox.py) and tools/sender.py
-delivers them. `resolve_reviews` moves enrollments on when their draft is rejected (skip the
-step), held (retry later) or failed; a sent draft moves them on in the sender's own transaction.
+delivers them. `resolve_reviews` (tools/step_reviews.py) moves enrollments on when their draft is
+rejected (skip the step), held (retry later), failed or sent.
 """
 
 from __future__ import annotations
@@ -35,18 +36,19 @@ from typing import Any, Protocol
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from core.models import Draft, Enrollment, Lead
+from core.models import Enrollment, Lead
 from tools import clock
 from tools.enrollment import exit_enrollment
 from tools.guardrails import record_decision
 from tools.guardrails_batch import check_steps
 from tools.progress import finish_step, take_branch
 from tools.sequences import Branch, load_sequences
+from tools.step_reviews import HELD_RETRY, MAX_DRAFT_ATTEMPTS, resolve_reviews
+
+__all__ = ["BatchDrafter", "Drafter", "PlannedStep", "StepReport", "process_due", "resolve_reviews"]
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
-MAX_DRAFT_ATTEMPTS = 5
-HELD_RETRY = timedelta(days=1)
 WAITING = {"pending", "approved", "edited", "queued", "sending", "sent", "regenerated"}
 
 
@@ -58,7 +60,18 @@ class DraftResult(Protocol):
     thread_id: str | None
 
 
+@dataclass(frozen=True)
+class PlannedStep:
+    """A due step the guardrails allowed, to be drafted."""
+
+    enrollment_id: int
+    purpose: str
+    sequence: str
+    step: int
+
+
 Drafter = Callable[..., DraftResult]  # (enrollment_id, *, purpose, sequence, step)
+BatchDrafter = Callable[[list[PlannedStep]], list[DraftResult]]  # one result per step, in order
 
 
 @dataclass
@@ -110,8 +123,13 @@ def process_due(
     limit: int = 100,
     worker_id: str = "worker",
     after_claim: Callable[[list[int]], None] | None = None,
+    batch_drafter: BatchDrafter | None = None,
 ) -> StepReport:
-    """One pass: claim due steps, apply guardrails, draft each step, record the wait."""
+    """One pass: claim due steps, apply guardrails, draft the steps, record the wait.
+
+    With `batch_drafter` the planned steps are drafted in one call; if that call fails, each
+    step is drafted alone with `drafter`, so one bad step cannot hold the others back.
+    """
     now = now or clock.now()
     token = f"{worker_id}:{uuid.uuid4().hex[:12]}"
     report = StepReport()
@@ -123,19 +141,37 @@ def process_due(
         return report
     to_draft = _plan(session, ids, token, now, report)
     session.commit()
-    results = []
-    for enrollment_id, step, sequence in to_draft:
-        try:
-            outcome = drafter(
-                enrollment_id, purpose=step.purpose, sequence=sequence, step=step.step
-            )
-            results.append((enrollment_id, step.step, outcome, None))
-        except Exception as exc:  # the agent failed: retry this step later, never lose it
-            log.exception("drafting failed for enrollment %s", enrollment_id)
-            results.append((enrollment_id, step.step, None, exc))
+    results = _draft_batch(batch_drafter, to_draft) if batch_drafter and to_draft else None
+    if results is None:
+        results = [_draft_one(drafter, planned) for planned in to_draft]
     _record(session, token, results, now, report)
     session.commit()
     return report
+
+
+def _draft_batch(batch_drafter: BatchDrafter, to_draft: list[PlannedStep]) -> list | None:
+    """(enrollment id, step, outcome, None) for each step, or None when the batch call failed."""
+    try:
+        outcomes = batch_drafter(to_draft)
+    except Exception:
+        log.exception("batch drafting failed; drafting %s steps one by one", len(to_draft))
+        return None
+    return [(p.enrollment_id, p.step, o, None) for p, o in zip(to_draft, outcomes, strict=True)]
+
+
+def _draft_one(drafter: Drafter, planned: PlannedStep) -> tuple:
+    """(enrollment id, step, outcome or None, error or None) for one step."""
+    try:
+        outcome = drafter(
+            planned.enrollment_id,
+            purpose=planned.purpose,
+            sequence=planned.sequence,
+            step=planned.step,
+        )
+        return planned.enrollment_id, planned.step, outcome, None
+    except Exception as exc:  # the agent failed: retry this step later, never lose it
+        log.exception("drafting failed for enrollment %s", planned.enrollment_id)
+        return planned.enrollment_id, planned.step, None, exc
 
 
 def _plan(session: Session, ids: list[int], token: str, now: datetime, report: StepReport):
@@ -188,7 +224,7 @@ def _plan(session: Session, ids: list[int], token: str, now: datetime, report: S
             report.details.append({**detail, "code": "branched", "reason": outcome})
         else:
             enrollment.sequence_version = seq.version
-            to_draft.append((enrollment.id, item, seq.name))
+            to_draft.append(PlannedStep(enrollment.id, item.purpose, seq.name, item.step))
     return to_draft
 
 
@@ -252,49 +288,3 @@ def _settle(session, enrollment, step_no, outcome, error, now, report) -> None:
     retry = HELD_RETRY if error is None else timedelta(minutes=5 * 2**enrollment.step_attempts)
     enrollment.next_due_at, enrollment.claimed_by = now + retry, None
     report.failed += 1
-
-
-_RESOLVABLE = text(
-    """
-    SELECT e.id, d.status, d.step, d.reject_reason, d.id AS draft_id FROM enrollments e
-    JOIN LATERAL (SELECT id, status, step, reject_reason FROM drafts
-                  WHERE thread_id = e.waiting_thread_id
-                  ORDER BY revision DESC, id DESC LIMIT 1) d ON TRUE
-    WHERE e.status = 'active' AND e.waiting_thread_id IS NOT NULL AND e.next_due_at IS NULL
-      AND d.status IN ('rejected', 'held', 'failed', 'sent')
-    ORDER BY e.id LIMIT :limit FOR UPDATE OF e SKIP LOCKED
-    """
-)
-
-
-def resolve_reviews(session: Session, now: datetime | None = None, limit: int = 500) -> int:
-    """Move on enrollments whose draft was rejected (skip), held (retry) or failed; commit."""
-    now = now or clock.now()
-    rows = session.execute(_RESOLVABLE, {"limit": limit}).all()
-    for row in rows:
-        enrollment = session.get(Enrollment, row.id, populate_existing=True)
-        step = row.step or enrollment.current_step
-        if row.status == "held":
-            enrollment.step_attempts += 1
-            if enrollment.step_attempts < MAX_DRAFT_ATTEMPTS:
-                enrollment.waiting_thread_id, enrollment.next_due_at = None, now + HELD_RETRY
-                continue
-        reason = {
-            "rejected": f"draft rejected by the reviewer ({row.reject_reason or 'no reason'})",
-            "held": "draft held too many times",
-            "failed": "delivery failed",
-        }.get(row.status)
-        if row.status == "sent":
-            draft = session.get(Draft, row.draft_id)
-            enrollment.last_message_id = (
-                _message_id(session, draft.id) or enrollment.last_message_id
-            )
-        finish_step(session, enrollment, step, now, skipped=reason)
-    session.commit()
-    return len(rows)
-
-
-def _message_id(session: Session, draft_id: int) -> str | None:
-    return session.execute(
-        text("SELECT message_id FROM outbox WHERE draft_id = :d"), {"d": draft_id}
-    ).scalar()

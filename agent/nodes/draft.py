@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -19,6 +20,7 @@ from agent.drafting import (
 from agent.llm import ModelUnavailable
 from agent.offline_draft import offline_draft, template_version
 from agent.runtime import runtime_of
+from core.agent_settings import AgentSettings
 
 FACT_FIELDS = ("fact_id", "text", "source", "occurred_at", "kind")
 
@@ -71,7 +73,26 @@ def draft(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
             if update:
                 return update | {"llm_call_ids": [*state.get("llm_call_ids", []), *ids]}
             state = {**state, "llm_call_ids": [*state.get("llm_call_ids", []), *ids]}
+    return offline_update(state, rt.settings, fallback, tokens, estimate=rt.client is None)
+
+
+@lru_cache(maxsize=1)
+def _draft_schema() -> dict[str, Any]:
+    """The Draft JSON schema sent with draft prompts (built once)."""
+    return Draft.model_json_schema()
+
+
+def offline_update(
+    state: dict[str, Any],
+    settings: AgentSettings,
+    fallback: str | None,
+    tokens: int,
+    *,
+    estimate: bool,
+) -> dict[str, Any]:
+    """The offline drafter's state update (the batch path calls this too)."""
     trigger, ctx = state["trigger"], state["context"]
+    facts = facts_of(state)
     written = offline_draft(
         facts,
         purpose=trigger["purpose"],
@@ -80,12 +101,10 @@ def draft(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         trigger_fact_id=f"ev-{trigger['event_id']}" if trigger.get("event_id") else None,
         revision=state.get("revision", 1),
         docs=state.get("docs"),
-        max_body_chars=rt.settings.max_body_chars,
+        max_body_chars=settings.max_body_chars,
     )
-    if rt.client is None:  # the prompt an LLM would have been sent, estimated
-        tokens += estimate_tokens(
-            draft_messages(state["request"], facts), Draft.model_json_schema()
-        )
+    if estimate:  # no model: the prompt an LLM would have been sent, estimated
+        tokens += estimate_tokens(draft_messages(state["request"], facts), _draft_schema())
     return {
         "draft": written.model_dump(),
         "backend": "offline",

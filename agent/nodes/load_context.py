@@ -48,21 +48,55 @@ def lead_profile_text(lead: Lead) -> str:
 
 def history_summary(session: Session, lead_id: int, now: datetime) -> str:
     """A one-line count of the lead's recent activity (the facts carry the details)."""
+    return history_summaries(session, [lead_id], now)[lead_id]
+
+
+def history_summaries(session: Session, lead_ids: list[int], now: datetime) -> dict[int, str]:
+    """`history_summary` for many leads in one grouped query."""
     rows = session.execute(
-        select(Event.type, Event.category, func.count())
+        select(Event.lead_id, Event.type, Event.category, func.count())
         .where(
-            Event.lead_id == lead_id,
+            Event.lead_id.in_(lead_ids),
             Event.occurred_at > now - timedelta(days=HISTORY_DAYS),
             Event.type.in_(_LABELS),
         )
-        .group_by(Event.type, Event.category)
-        .order_by(func.count().desc(), Event.type, Event.category)
+        .group_by(Event.lead_id, Event.type, Event.category)
+        .order_by(Event.lead_id, func.count().desc(), Event.type, Event.category)
     ).all()
-    parts = [
-        f"{count} " + _LABELS[kind].format(category=(category or "other").replace("_", " "))
-        for kind, category, count in rows
-    ]
-    return f"Last {HISTORY_DAYS} days: {', '.join(parts) if parts else 'no activity'}."
+    parts: dict[int, list[str]] = {lead_id: [] for lead_id in lead_ids}
+    for lead_id, kind, category, count in rows:
+        label = _LABELS[kind].format(category=(category or "other").replace("_", " "))
+        parts[lead_id].append(f"{count} {label}")
+    return {
+        lead_id: f"Last {HISTORY_DAYS} days: {', '.join(p) if p else 'no activity'}."
+        for lead_id, p in parts.items()
+    }
+
+
+def build_context(
+    lead: Lead,
+    owner: Rep | None,
+    *,
+    pending: int | None,
+    enrollment: tuple[str, int] | None,
+    last: datetime | None,
+    history: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The thread's context from what was looked up (shared with the batch path)."""
+    return {
+        "now": now.isoformat(),
+        "first_name": lead.first_name,
+        "company": lead.company,
+        "industry": lead.industry,
+        "product_interest": lead.product_interest,
+        "profile": lead_profile_text(lead),
+        "history": history,
+        "owner": {"name": owner.name, "email": owner.email} if owner else None,
+        "pending_draft_id": pending,
+        "sequence": f"{enrollment[0]}, step {enrollment[1]}" if enrollment else "none",
+        "last_email_at": last.isoformat() if last else None,
+    }
 
 
 def load_context(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
@@ -92,18 +126,13 @@ def load_context(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any
             .order_by(Enrollment.enrolled_at.desc())
             .limit(1)
         ).first()
-        last = last_email_at(session, lead.id)
-        context = {
-            "now": now.isoformat(),
-            "first_name": lead.first_name,
-            "company": lead.company,
-            "industry": lead.industry,
-            "product_interest": lead.product_interest,
-            "profile": lead_profile_text(lead),
-            "history": history_summary(session, lead.id, now),
-            "owner": {"name": owner.name, "email": owner.email} if owner else None,
-            "pending_draft_id": pending,
-            "sequence": f"{enrollment[0]}, step {enrollment[1]}" if enrollment else "none",
-            "last_email_at": last.isoformat() if last else None,
-        }
+        context = build_context(
+            lead,
+            owner,
+            pending=pending,
+            enrollment=tuple(enrollment) if enrollment else None,
+            last=last_email_at(session, lead.id),
+            history=history_summary(session, lead.id, now),
+            now=now,
+        )
     return {"context": context, "suppressed": None, "revision": state.get("revision") or 1}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from agent.offline_draft import purposes
 from agent.runtime import runtime_of
+from core.agent_settings import AgentSettings
 from core.models import Fact
 from tools.agent_tools import search_content, search_lead_history
 from tools.content_index import index_content
@@ -34,11 +35,8 @@ def _as_fact(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "occurred_at": when.isoformat() if isinstance(when, datetime) else when}
 
 
-def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-    """Facts: profile, the trigger event, the nearest history facts, then content passages."""
-    rt = runtime_of(config)
-    lead_id, trigger, ctx = state["lead_id"], state["trigger"], state["context"]
-    stage = state["score"]["stage"]
+def retrieval_query(trigger: dict[str, Any], ctx: dict[str, Any], stage: str) -> str:
+    """The text both history and content retrieval search with."""
     spec = purposes().get(trigger["purpose"])
     query = " ".join(
         filter(
@@ -52,26 +50,29 @@ def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
             ),
         )
     )
-    query = re.sub(r"\bev-\d+\b", "", query)
-    settings = rt.settings
-    with rt.sessions() as session:
-        if not rt.content_indexed:
-            index_content(session, rt.content_dir, rt.embedder)
-            rt.content_indexed = True
-        sync_lead_facts(session, lead_id, rt.embedder)
-        pinned_ids = [f"lead-{lead_id}-title", f"lead-{lead_id}-company"]
-        if trigger.get("event_id"):
-            pinned_ids.insert(0, f"ev-{trigger['event_id']}")
-        pinned = session.execute(
-            select(Fact.fact_id, Fact.kind, Fact.text, Fact.source, Fact.occurred_at).where(
-                Fact.lead_id == lead_id, Fact.fact_id.in_(pinned_ids)
-            )
-        ).all()
-        nearest = search_lead_history(
-            session, lead_id, query, rt.embedder, k=settings.history_facts
-        )
-        content = search_content(session, query, rt.embedder, stage=stage, k=settings.content_facts)
-    history = {row.fact_id: dict(row._mapping) for row in pinned}
+    return re.sub(r"\bev-\d+\b", "", query)
+
+
+def pinned_fact_ids(lead_id: int, trigger: dict[str, Any]) -> list[str]:
+    """Facts always given to the drafter: the trigger event, the lead's title and company."""
+    pinned_ids = [f"lead-{lead_id}-title", f"lead-{lead_id}-company"]
+    if trigger.get("event_id"):
+        pinned_ids.insert(0, f"ev-{trigger['event_id']}")
+    return pinned_ids
+
+
+def assemble(
+    state: dict[str, Any],
+    pinned: list[dict[str, Any]],
+    nearest: list[dict[str, Any]],
+    content: list[dict[str, Any]],
+    settings: AgentSettings,
+) -> dict[str, Any]:
+    """The facts, document titles and prompt request from what was retrieved (pure)."""
+    trigger, ctx = state["trigger"], state["context"]
+    stage = state["score"]["stage"]
+    spec = purposes().get(trigger["purpose"])
+    history = {row["fact_id"]: row for row in pinned}
     for row in nearest:
         if len(history) >= settings.history_facts + len(pinned):
             break
@@ -100,3 +101,27 @@ def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         "lead_history": ctx["history"],
     }
     return {"facts": facts, "docs": docs, "request": request}
+
+
+def retrieve(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    """Facts: profile, the trigger event, the nearest history facts, then content passages."""
+    rt = runtime_of(config)
+    lead_id, trigger = state["lead_id"], state["trigger"]
+    stage = state["score"]["stage"]
+    query = retrieval_query(trigger, state["context"], stage)
+    settings = rt.settings
+    with rt.sessions() as session:
+        if not rt.content_indexed:
+            index_content(session, rt.content_dir, rt.embedder)
+            rt.content_indexed = True
+        sync_lead_facts(session, lead_id, rt.embedder)
+        pinned = session.execute(
+            select(Fact.fact_id, Fact.kind, Fact.text, Fact.source, Fact.occurred_at)
+            .where(Fact.lead_id == lead_id, Fact.fact_id.in_(pinned_fact_ids(lead_id, trigger)))
+            .order_by(Fact.fact_id)
+        ).all()
+        nearest = search_lead_history(
+            session, lead_id, query, rt.embedder, k=settings.history_facts
+        )
+        content = search_content(session, query, rt.embedder, stage=stage, k=settings.content_facts)
+    return assemble(state, [dict(row._mapping) for row in pinned], nearest, content, settings)

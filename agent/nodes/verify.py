@@ -10,11 +10,16 @@ from agent.draft_schema import Draft
 from agent.nodes.draft import facts_of
 from agent.runtime import runtime_of
 from agent.verify import verify_draft
+from core.agent_settings import AgentSettings
 
 
 def verify(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
     """The verification errors (empty when the draft may go to review)."""
-    rt = runtime_of(config)
+    return {"errors": check_draft(state, runtime_of(config).settings)}
+
+
+def check_draft(state: dict[str, Any], settings: AgentSettings) -> list[str]:
+    """verify_draft on the state's draft and facts, as text (the batch path calls this too)."""
     request = state["request"]
     errors = verify_draft(
         Draft(**state["draft"]),
@@ -23,6 +28,6 @@ def verify(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         lead_first_name=state["context"].get("first_name"),
         sender_name=request["sender_name"],
         product_name=request["product_name"],
-        max_body_chars=rt.settings.max_body_chars,
+        max_body_chars=settings.max_body_chars,
     )
-    return {"errors": [str(error) for error in errors]}
+    return [str(error) for error in errors]
