@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Event, Lead
 from tools import clock
+from tools.timeline import add_events, system_event
 
 CONFIG = Path(__file__).parent / "config" / "assignment.yaml"
 
@@ -135,3 +136,113 @@ def assign_owner(session: Session, lead: Lead, now: datetime | None = None) -> i
         .on_conflict_do_nothing(constraint="uq_events_source_message_id")
     )
     return rep.id
+
+
+class Roster:
+    """The active reps and their loads, kept current in memory while a batch assigns owners.
+
+    `assign_owner` re-reads the candidates for every lead; a batch reads them once and counts
+    each assignment and new enrollment itself, so its choices match `assign_owner`'s in order.
+    """
+
+    def __init__(self, session: Session):
+        rows = session.execute(_CANDIDATES).all()
+        self.reps = {r.id: r for r in rows}  # active reps only
+        self.load = {r.id: r.load for r in rows}
+        self.owned = {r.id: r.owned for r in rows}
+        self.cfg = load_assignment()
+
+    def keeps(self, owner_rep_id: int | None) -> bool:
+        """Does the lead keep this owner (an active rep)?"""
+        return owner_rep_id is not None and owner_rep_id in self.reps
+
+    def pick(self, lead) -> tuple[Candidate, str] | None:
+        """The rep `assign_owner` would choose for this lead now, or None when all are full."""
+        pool = [
+            Candidate(
+                r.id,
+                r.name,
+                list(r.territory or []),
+                list(r.product_lines or []),
+                self.load[r.id],
+                self.owned[r.id],
+            )
+            for r in self.reps.values()
+            if self.load[r.id] < r.capacity
+        ]
+        return choose_rep(lead, pool, self.cfg) if pool else None
+
+    def took(self, rep_id: int) -> None:
+        """Count a lead newly owned by the rep."""
+        self.owned[rep_id] += 1
+
+    def shift(self, rep_id: int | None, delta: int) -> None:
+        """Add to the rep's load (leads of the rep in an open sequence)."""
+        if rep_id in self.load:
+            self.load[rep_id] += delta
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An owner chosen in memory, to be written by `apply_assignments`."""
+
+    lead_id: int
+    rep_id: int
+    rep_name: str
+    previous: int | None
+    rule: str
+    at: datetime
+
+
+_ASSIGN = text(
+    """
+    UPDATE leads l SET owner_rep_id = v.rep
+    FROM unnest(CAST(:leads AS bigint[]), CAST(:reps AS bigint[]), CAST(:previous AS bigint[]))
+         AS v(lead, rep, previous)
+    WHERE l.id = v.lead AND l.owner_rep_id IS NOT DISTINCT FROM v.previous
+    RETURNING l.id
+    """
+)
+
+
+def apply_assignments(session: Session, plans: list[Assignment]) -> dict[int, int | None]:
+    """Write owners chosen in memory (compare-and-set, like `assign_owner`); owners by lead.
+
+    A lead somebody else assigned meanwhile keeps their owner, which is what is returned for it.
+    """
+    if not plans:
+        return {}
+    won = set(
+        session.execute(
+            _ASSIGN,
+            {
+                "leads": [p.lead_id for p in plans],
+                "reps": [p.rep_id for p in plans],
+                "previous": [p.previous for p in plans],
+            },
+        ).scalars()
+    )
+    owners: dict[int, int | None] = {p.lead_id: p.rep_id for p in plans if p.lead_id in won}
+    if lost := [p.lead_id for p in plans if p.lead_id not in won]:
+        rows = session.execute(
+            text("SELECT id, owner_rep_id FROM leads WHERE id = ANY(:ids)"), {"ids": lost}
+        )
+        owners.update({r.id: r.owner_rep_id for r in rows})
+    add_events(
+        session,
+        [
+            system_event(
+                p.lead_id,
+                f"owner:{p.lead_id}:{p.rep_id}:{p.previous or 0}",
+                "owner_assigned",
+                p.at,
+                rep_id=p.rep_id,
+                rep=p.rep_name,
+                rule=p.rule,
+                reason=p.rule,
+            )
+            for p in plans
+            if p.lead_id in won
+        ],
+    )
+    return owners

@@ -75,6 +75,15 @@ def admission(session: Session, lead: Lead, seq: Sequence, now: datetime) -> Adm
     mine = session.scalars(
         select(Enrollment).where(Enrollment.lead_id == lead.id).order_by(Enrollment.id.desc())
     ).all()
+    return judge(mine, seq, now)
+
+
+def judge(mine, seq: Sequence, now: datetime) -> Admission:
+    """The rules past suppression, given the lead's enrollments newest first (no database).
+
+    `mine` holds anything with id, sequence, status and enrolled_at (ORM rows or plain records),
+    so the batch path (tools/enroll_batch.py) decides exactly as `enroll` does.
+    """
     open_ = [e for e in mine if e.status in OPEN]
     if same := [e for e in open_ if e.sequence == seq.name]:
         return Admission("already enrolled", same[0].id)
@@ -104,11 +113,16 @@ def lock_leads(session: Session, lead_ids: list[int]) -> None:
     An advisory lock, not a row lock: ingestion updates lead rows in the same transactions, and
     taking row locks here, after scoring took others, could deadlock concurrent batches.
     """
-    for lead_id in sorted(set(lead_ids)):
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, CAST(:id % 2147483647 AS integer))"),
-            {"ns": ENROLL_LOCK, "id": lead_id},
-        )
+    if not lead_ids:
+        return
+    # one statement; the sorted subquery fixes the order in which the locks are taken
+    session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(:ns, CAST(id % 2147483647 AS integer))) "
+            "FROM (SELECT DISTINCT unnest(CAST(:ids AS bigint[])) AS id ORDER BY 1) AS s"
+        ),
+        {"ns": ENROLL_LOCK, "ids": sorted(set(lead_ids))},
+    )
 
 
 def enroll(

@@ -6,15 +6,18 @@ event on the timeline and publishes a notification so the Slack app posts it wit
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from core.models import Escalation, Event, Lead
-from tools.notify import ESCALATIONS, publish
+from tools.notify import ESCALATIONS, publish, publish_many
+from tools.timeline import add_events, system_event
 
 KINDS = (
     "mql",
@@ -74,6 +77,80 @@ def escalate(
         )
     publish(session, ESCALATIONS, row_id)
     return session.get(Escalation, row_id)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One escalation for `escalate_many` (the arguments of `escalate`)."""
+
+    kind: str
+    lead_id: int
+    dedupe_key: str
+    summary: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+_INSERT_MANY = text(
+    """
+    INSERT INTO escalations (dedupe_key, lead_id, kind, summary, payload, owner_rep_id)
+    SELECT a.dedupe_key, a.lead_id, a.kind, a.summary, coalesce(a.payload, '{}'), l.owner_rep_id
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+         AS a(ord int, dedupe_key text, lead_id bigint, kind text, summary text, payload jsonb)
+    JOIN leads l ON l.id = a.lead_id
+    ORDER BY a.ord
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, dedupe_key
+    """
+)
+
+
+def escalate_many(session: Session, alerts: list[Alert]) -> dict[str, int]:
+    """`escalate` for many leads in three statements; the ids created, by dedupe key.
+
+    Each escalation goes to the lead's owner at this moment, is recorded on the timeline and
+    published, exactly as `escalate` does; a dedupe key seen before creates nothing.
+    """
+    if unknown := {a.kind for a in alerts} - set(KINDS):
+        raise ValueError(f"unknown escalation kind {sorted(unknown)[0]!r}")
+    first: dict[str, Alert] = {}
+    for alert in alerts:
+        first.setdefault(alert.dedupe_key, alert)
+    if not first:
+        return {}
+    rows = [
+        {
+            "ord": i,
+            "dedupe_key": a.dedupe_key,
+            "lead_id": a.lead_id,
+            "kind": a.kind,
+            "summary": a.summary,
+            "payload": a.payload,
+        }
+        for i, a in enumerate(first.values())
+    ]
+    created = dict(
+        (r.dedupe_key, r.id)
+        for r in session.execute(_INSERT_MANY, {"rows": orjson.dumps(rows).decode()})
+    )
+    now = datetime.now(UTC)
+    add_events(
+        session,
+        [
+            system_event(
+                a.lead_id,
+                f"escalation:{key}",
+                "escalated",
+                now,
+                kind=a.kind,
+                summary=a.summary,
+                escalation_id=created[key],
+            )
+            for key, a in first.items()
+            if key in created
+        ],
+    )
+    publish_many(session, ESCALATIONS, sorted(created.values()))
+    return created
 
 
 def open_escalations(session: Session, limit: int = 50) -> list[Escalation]:

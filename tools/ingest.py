@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Lead
 from core.vocab import CRM_STAGES, canonical_event_type, page_category
-from tools.escalations import escalate
+from tools.escalations import Alert, escalate_many
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.ingest_schema import (
     FieldError,
@@ -271,14 +271,14 @@ def _project(session: Session, inserted) -> None:
 def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> dict:
     """Score the touched leads, fire triggers and mark the events processed."""
     outcome = rescore(session, lead_ids, cause="ingest")
-    for lead_id in outcome["mql_leads"]:
-        escalate(
-            session,
-            kind="mql",
-            lead_id=lead_id,
-            dedupe_key=f"mql:{lead_id}:{datetime.now(UTC):%Y-%m-%d}",
-            summary="crossed into MQL",
-        )
+    today = f"{datetime.now(UTC):%Y-%m-%d}"
+    escalate_many(
+        session,
+        [
+            Alert(kind="mql", lead_id=i, dedupe_key=f"mql:{i}:{today}", summary="crossed into MQL")
+            for i in outcome["mql_leads"]
+        ],
+    )
     evaluate_triggers(session, event_ids)  # sequences and high-intent alerts (tools/triggers.py)
     if event_ids:
         session.execute(

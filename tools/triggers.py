@@ -13,20 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from core.models import Lead
 from tools import clock
-from tools.assignment import assign_owner
+from tools.enroll_batch import EnrollBatch, Ticket
 from tools.enrollment import EnrollmentResult, enroll, lock_leads
-from tools.escalations import escalate
+from tools.escalations import Alert, escalate_many
 from tools.guardrails import load_guardrails
-from tools.progress import matches
 from tools.segment_filter import compile_filter
 from tools.sequences import get_sequence
 
@@ -109,79 +107,126 @@ class Fired:
 
 _EVENTS = text(
     """
-    SELECT id, lead_id, type, category, asset_type, properties, occurred_at FROM events
-    WHERE id = ANY(:ids) AND lead_id IS NOT NULL AND type = ANY(:types)
-      AND occurred_at >= :oldest ORDER BY occurred_at, id
+    SELECT e.id, e.lead_id, e.type, e.category, e.asset_type, e.properties, e.occurred_at,
+           l.created_at AS lead_created_at
+    FROM events e JOIN leads l ON l.id = e.lead_id
+    WHERE e.id = ANY(:ids) AND e.type = ANY(:types) AND e.occurred_at >= :oldest
+    ORDER BY e.occurred_at, e.id
     """
 )
+
+
+def _condition_holds(session: Session, rule: Rule, rows) -> set[tuple[int, datetime]]:
+    """(lead, event time) pairs meeting the rule's condition, for all these rows in one query."""
+    where, params = compile_filter(rule.condition)
+    where = re.sub(r":as_of\b", "c.as_of", where)
+    sql = (
+        "SELECT c.lead_id, c.as_of FROM unnest(CAST(:c_leads AS bigint[]), "
+        "CAST(:c_times AS timestamptz[])) AS c(lead_id, as_of) "
+        f"JOIN leads ON leads.id = c.lead_id WHERE {where}"
+    )
+    params.update(c_leads=[r.lead_id for r in rows], c_times=[r.occurred_at for r in rows])
+    return {(r.lead_id, r.as_of) for r in session.execute(text(sql), params)}
 
 
 def evaluate_triggers(
     session: Session, event_ids: list[int], *, now: datetime | None = None
 ) -> list[Fired]:
-    """Fire the rules matching these stored events (recent ones only); does not commit."""
+    """Fire the rules matching these stored events (recent ones only); does not commit.
+
+    Decided in memory over a few reads, written in bulk (tools/enroll_batch.py): each lead's
+    rules fire in event order, one per round, so a later rule sees what an earlier one did.
+    """
     cfg = load_triggers()
     if not event_ids or not cfg.rules:
         return []
     now = now or clock.now()
     oldest = now - timedelta(days=cfg.max_event_age_days)
     types = sorted({t for rule in cfg.rules for t in rule.events})
-    rows = session.execute(_EVENTS, {"ids": event_ids, "types": types, "oldest": oldest}).all()
+    rows = [
+        r
+        for r in session.execute(_EVENTS, {"ids": event_ids, "types": types, "oldest": oldest})
+        if r.occurred_at <= now + timedelta(days=1)
+    ]
     lock_leads(session, [r.lead_id for r in rows if any(rule.fits(r) for rule in cfg.rules)])
-    fired, done = [], set()
+    held = {
+        rule.name: _condition_holds(session, rule, fitting)
+        for rule in cfg.rules
+        if rule.condition and (fitting := [r for r in rows if rule.fits(r)])
+    }
+    fires, done = [], set()
     for row in rows:
-        if row.occurred_at > now + timedelta(days=1):
-            continue
         for rule in cfg.rules:
             if (rule.name, row.lead_id) in done or not rule.fits(row):
                 continue
-            if rule.condition and not matches(
-                session, row.lead_id, rule.condition, row.occurred_at
-            ):
+            if rule.condition and (row.lead_id, row.occurred_at) not in held[rule.name]:
                 continue
-            if rule.new_lead:
-                created = session.get(Lead, row.lead_id).created_at
-                if created < oldest:
-                    continue
+            if rule.new_lead and row.lead_created_at < oldest:
+                continue
             done.add((rule.name, row.lead_id))
-            fired.append(_fire(session, rule, row))
+            fires.append((rule, row))
+    return _fire_all(session, fires) if fires else []
+
+
+def _fire_all(session: Session, fires: list[tuple[Rule, Any]]) -> list[Fired]:
+    """Enroll and alert for every fired rule: round k handles each lead's k-th rule."""
+    batch = EnrollBatch(session, [row.lead_id for _, row in fires])
+    nth: dict[int, int] = {}
+    rounds: list[list[int]] = []
+    for i, (_, row) in enumerate(fires):
+        k = nth[row.lead_id] = nth.get(row.lead_id, -1) + 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(i)
+    tickets: dict[int, Ticket] = {}
+    for round_ in rounds:
+        for i in round_:
+            rule, row = fires[i]
+            if rule.sequence is not None:
+                tickets[i] = batch.enroll(
+                    row.lead_id,
+                    rule.sequence,
+                    trigger=rule.name,
+                    trigger_event_id=row.id,
+                    now=row.occurred_at,
+                )
+            if rule.alert is not None:
+                batch.assign(row.lead_id, row.occurred_at)
+        batch.flush()
+    alerts = [_alert(rule, row, tickets.get(i)) for i, (rule, row) in enumerate(fires)]
+    created = escalate_many(session, [a for a in alerts if a is not None])
+    session.expire_all()  # leads and enrollments changed under the ORM's feet
+    fired, first = [], set()
+    for i, (rule, row) in enumerate(fires):
+        alert = alerts[i]
+        alerted = (
+            alert is not None and alert.dedupe_key in created and alert.dedupe_key not in first
+        )
+        if alerted:
+            first.add(alert.dedupe_key)
+        result = tickets[i].result if i in tickets else None
+        fired.append(Fired(rule.name, row.lead_id, row.id, result, alerted))
     return fired
 
 
-def _fire(session: Session, rule: Rule, row) -> Fired:
-    result = None
-    if rule.sequence is not None:
-        result = enroll(
-            session,
-            row.lead_id,
-            rule.sequence,
-            trigger=rule.name,
-            trigger_event_id=row.id,
-            now=row.occurred_at,
-        )
-    alerted = False
-    if rule.alert is not None:
-        lead = session.get(Lead, row.lead_id)
-        assign_owner(session, lead, row.occurred_at)
-        what = (row.properties or {}).get("url") or row.type.replace("_", " ")
-        alerted = (
-            escalate(
-                session,
-                kind=rule.alert,
-                lead_id=row.lead_id,
-                dedupe_key=f"{rule.alert}:{row.lead_id}:{row.occurred_at:%Y-%m-%d}",
-                summary=f"high intent: {rule.name.replace('_', ' ')} ({what})",
-                payload={
-                    "rule": rule.name,
-                    "event_id": row.id,
-                    "sequence": rule.sequence,
-                    "enrolled": bool(result and result.enrolled),
-                    "enrollment": result.reason if result else None,
-                },
-            )
-            is not None
-        )
-    return Fired(rule.name, row.lead_id, row.id, result, alerted)
+def _alert(rule: Rule, row, ticket: Ticket | None) -> Alert | None:
+    if rule.alert is None:
+        return None
+    result = ticket.result if ticket else None
+    what = (row.properties or {}).get("url") or row.type.replace("_", " ")
+    return Alert(
+        kind=rule.alert,
+        lead_id=row.lead_id,
+        dedupe_key=f"{rule.alert}:{row.lead_id}:{row.occurred_at:%Y-%m-%d}",
+        summary=f"high intent: {rule.name.replace('_', ' ')} ({what})",
+        payload={
+            "rule": rule.name,
+            "event_id": row.id,
+            "sequence": rule.sequence,
+            "enrolled": bool(result and result.enrolled),
+            "enrollment": result.reason if result else None,
+        },
+    )
 
 
 def sweep_reengagement(
