@@ -97,6 +97,7 @@ _COMMON_WORDS = _wordset(
 _GENERIC_CAPS = _wordset(
     "ai api b2b b2c ceo cfo cmo coo cto crm faq pdf ps qa saas sdr bdr smb ui ux vp"
 )
+_POSSESSIVE = re.compile(r"['’]s$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“(—–]\s*)$")
 
 
@@ -106,7 +107,7 @@ def _words(text: str) -> tuple[tuple[str, bool], ...]:
     sentences recur across drafts)."""
     out = []
     for match in _WORD.finditer(text):
-        word = re.sub(r"['’]s$", "", match.group())
+        word = _POSSESSIVE.sub("", match.group())
         out.append((word, _starts_sentence(text, match.start())))
     return tuple(out)
 
