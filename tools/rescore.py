@@ -5,7 +5,8 @@ the events, parallel-friendly). `apply_sql` then updates the leads whose numbers
 score-history row with rule-level reasons for each, and records an `mql_reached` event for each
 lead that crossed into MQL (the alert path consumes those). A few leads (ingest) run both as one
 statement; a full rescore materializes the scores in a temporary table first, because a statement
-that writes cannot use parallel workers.
+that writes cannot use parallel workers. Both also refresh the behaviour summaries segment
+filters read (tools/behaviour.py): the given leads, or every lead not summarised yet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.vocab import ENGAGEMENT_TYPES
+from tools.behaviour import summarise
 from tools.scoring_rules import ScoringConfig, load_config, sql_literal
 
 FULL_RESCORE_WORK_MEM = "512MB"
@@ -228,5 +230,7 @@ def rescore(
         session.execute(text("CREATE INDEX ON rescore_scores (lead_id)"))
         statement = apply_sql(cfg, "SELECT * FROM rescore_scores")
     row = session.execute(text(statement), params).one()
+    # behaviour summaries for segment filters, in the same transaction as the scores
+    summarise(session, params.get("ids"), params["as_of"])
     session.expire_all()  # leads changed under the ORM's feet
     return {"changed": row.changed, "history": row.history, "mql_leads": row.mql_leads or []}

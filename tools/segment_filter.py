@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tools.summary_filter import summary_condition
+
 ATTRIBUTES = {
     "email": "text",
     "first_name": "text",
@@ -84,6 +86,8 @@ BEHAVIOUR = {
     "trials": "e.type = 'trial_started'",
     "meetings": "e.type = 'meeting_booked'",
 }
+# stands for the lead id column in behaviour subqueries until the FROM clause is known
+LEAD_ID = "__lead_id__"
 OPS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?\d+(?:\.\d+)?)\b|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>>=|<=|!=|=|>|<)"
@@ -125,11 +129,14 @@ def _tokenize(source: str) -> list[_Tok]:
 
 
 class _Compiler:
-    def __init__(self, source: str):
+    def __init__(self, source: str, summaries: bool = False):
         self.tokens = _tokenize(source)
         self.i = 0
         self.params: dict[str, Any] = {}
         self.end = len(source)
+        self.summaries = summaries
+        self.uses_leads = False  # a lead attribute, score or time field appears
+        self.uses_summary = False  # a behaviour count was read from lead_behaviour
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -203,6 +210,7 @@ class _Compiler:
             raise FilterError(f"expected a field name, got {field.value!r}", field.pos)
         name = field.value.lower()
         column, kind, behaviour = _resolve(name, field.pos)
+        self.uses_leads = self.uses_leads or behaviour is None
         if self.keyword("in"):
             if behaviour:
                 raise FilterError("'in' is not available for behaviour counts", field.pos)
@@ -253,6 +261,11 @@ class _Compiler:
 
     def behaviour(self, spec: tuple[str, int | None], op: str, value: Any) -> str:
         metric, days = spec
+        if self.summaries:
+            summarised = summary_condition(metric, days, op, value, self.bind)
+            if summarised is not None:
+                self.uses_summary = True
+                return summarised
         window = ""
         if days is not None:
             window = f" AND e.occurred_at > :as_of - make_interval(days => {self.bind(days)})"
@@ -266,12 +279,12 @@ class _Compiler:
         pattern = [_compare(n, op, value) for n in (0, 1, 2, 1000)]
         plain = base.removesuffix(" GROUP BY e.lead_id")
         if pattern == [False, True, True, True]:
-            return f"leads.id IN ({plain})"
+            return f"{LEAD_ID} IN ({plain})"
         if pattern == [True, False, False, False]:
-            return f"leads.id NOT IN ({plain})"
+            return f"{LEAD_ID} NOT IN ({plain})"
         if admits_zero:
-            return f"leads.id NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
-        return f"leads.id IN ({base} HAVING count(*) {op} {n})"
+            return f"{LEAD_ID} NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
+        return f"{LEAD_ID} IN ({base} HAVING count(*) {op} {n})"
 
 
 def _canonical(name: str, value: Any) -> Any:
@@ -309,6 +322,43 @@ def _resolve(name: str, pos: int) -> tuple[str, str, tuple[str, int | None] | No
 
 
 def compile_filter(source: str) -> tuple[str, dict[str, Any]]:
-    """Compile a filter to (SQL condition over `leads`, bound parameters). `:as_of` is needed."""
+    """Compile a filter to (SQL condition over `leads`, bound parameters). `:as_of` is needed.
+
+    Behaviour counts read the event trail, so this is exact at any `as_of`.
+    """
     compiler = _Compiler(source)
-    return compiler.parse(), compiler.params
+    return compiler.parse().replace(LEAD_ID, "leads.id"), compiler.params
+
+
+@dataclass
+class SummaryFilter:
+    """A filter compiled to read behaviour summaries (`b`, lead_behaviour) where they can answer.
+
+    `from_` is the FROM clause the condition needs: the summaries alone, `leads` alone, or both.
+    """
+
+    where: str
+    params: dict[str, Any]
+    from_: str
+    uses_leads: bool
+
+
+def compile_summary_filter(source: str) -> SummaryFilter:
+    """Compile a filter for "now": behaviour counts read lead_behaviour when it answers exactly.
+
+    The caller must have checked that the summaries are current (tools.segments does).
+    """
+    compiler = _Compiler(source, summaries=True)
+    where = compiler.parse()
+    if not compiler.uses_summary:
+        return SummaryFilter(where.replace(LEAD_ID, "leads.id"), compiler.params, "leads", True)
+    if compiler.uses_leads:
+        return SummaryFilter(
+            where.replace(LEAD_ID, "leads.id"),
+            compiler.params,
+            "leads JOIN lead_behaviour b ON b.lead_id = leads.id",
+            True,
+        )
+    return SummaryFilter(
+        where.replace(LEAD_ID, "b.lead_id"), compiler.params, "lead_behaviour b", False
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,12 +13,20 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from core.models import Segment
-from tools.segment_filter import compile_filter
+from tools.segment_filter import SummaryFilter, compile_filter, compile_summary_filter
 
 BUILTINS = Path(__file__).parent / "config" / "segments.yaml"
 LEAD_COLUMNS = (
     "leads.id, leads.email, leads.first_name, leads.last_name, leads.company, "
     "leads.title, leads.score, leads.tier, leads.stage, leads.source, leads.last_engaged_at"
+)
+
+
+# summaries answer for "now"; an as_of this far back (or more) reads the trail instead
+SUMMARY_SLACK = timedelta(hours=1)
+_SUMMARIES_CURRENT = text(
+    "SELECT NOT EXISTS (SELECT 1 FROM lead_behaviour WHERE summarised_at IS NULL) "
+    "AND coalesce((SELECT max(last_event_at) FROM lead_behaviour), '-infinity') <= :as_of"
 )
 
 
@@ -69,11 +77,37 @@ def get_segment(session: Session, name: str) -> Segment:
     return segment
 
 
+def compiled(session: Session, filter_: str, as_of: datetime | None) -> SummaryFilter:
+    """The filter's SQL: behaviour counts from the summaries when they are exact at `as_of`.
+
+    They are when `as_of` is about now, every lead has been summarised and no event lies after
+    `as_of`; otherwise every behaviour count reads the event trail.
+    """
+    now = datetime.now(UTC)
+    when = as_of or now
+    if (
+        when >= now - SUMMARY_SLACK
+        and session.execute(_SUMMARIES_CURRENT, {"as_of": when}).scalar()
+    ):
+        result = compile_summary_filter(filter_)
+    else:
+        where, params = compile_filter(filter_)
+        result = SummaryFilter(where, params, "leads", True)
+    result.params["as_of"] = when
+    return result
+
+
+def _with_leads(result: SummaryFilter) -> str:
+    if result.uses_leads:
+        return result.from_
+    return "lead_behaviour b JOIN leads ON leads.id = b.lead_id"
+
+
 def count_members(session: Session, filter_: str, as_of: datetime | None = None) -> int:
     """How many leads match a filter now (or at `as_of`)."""
-    where, params = compile_filter(filter_)
-    params["as_of"] = as_of or datetime.now(UTC)
-    return session.execute(text(f"SELECT count(*) FROM leads WHERE {where}"), params).scalar_one()
+    found = compiled(session, filter_, as_of)
+    sql = f"SELECT count(*) FROM {found.from_} WHERE {found.where}"
+    return session.execute(text(sql), found.params).scalar_one()
 
 
 def list_members(
@@ -85,21 +119,20 @@ def list_members(
     as_of: datetime | None = None,
 ) -> list[dict]:
     """A page of matching leads, highest score first."""
-    where, params = compile_filter(filter_)
-    params.update(as_of=as_of or datetime.now(UTC), limit=limit, offset=offset)
+    found = compiled(session, filter_, as_of)
+    found.params.update(limit=limit, offset=offset)
     sql = (
-        f"SELECT {LEAD_COLUMNS} FROM leads WHERE {where} "
+        f"SELECT {LEAD_COLUMNS} FROM {_with_leads(found)} WHERE {found.where} "
         "ORDER BY leads.score DESC, leads.id LIMIT :limit OFFSET :offset"
     )
-    return [dict(row._mapping) for row in session.execute(text(sql), params)]
+    return [dict(row._mapping) for row in session.execute(text(sql), found.params)]
 
 
 def member_ids(session: Session, filter_: str, as_of: datetime | None = None) -> list[int]:
     """Every matching lead id (for enrollment and analytics)."""
-    where, params = compile_filter(filter_)
-    params["as_of"] = as_of or datetime.now(UTC)
-    sql = f"SELECT leads.id FROM leads WHERE {where} ORDER BY leads.id"
-    return list(session.execute(text(sql), params).scalars())
+    found = compiled(session, filter_, as_of)
+    sql = f"SELECT leads.id FROM {_with_leads(found)} WHERE {found.where} ORDER BY leads.id"
+    return list(session.execute(text(sql), found.params).scalars())
 
 
 def segments_for_lead(session: Session, lead_id: int, as_of: datetime | None = None) -> list[str]:

@@ -1,0 +1,145 @@
+"""Segment filters read from behaviour summaries give exactly the event trail's members."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from core.demo_data import generate
+from tests.factories import identify, track
+from tools.demo_loader import load_demo
+from tools.ingest import ingest
+from tools.ingest_schema import parse_one
+from tools.rescore import rescore
+from tools.segment_filter import compile_filter, compile_summary_filter
+from tools.segments import builtin_definitions, count_members
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+DAY = timedelta(days=1)
+HAND_WRITTEN = [
+    "pricing_views_7d >= 2",
+    "pricing_views_7d = 0",
+    "pricing_views_7d < 2",
+    "pricing_views_7d <= 1",
+    "pricing_views_7d > 1",
+    "pricing_views_7d = 1",
+    "pricing_views_7d != 1",
+    "pricing_views_30d >= 3",
+    "pricing_views_30d >= 4",  # needs a 4th timestamp: reads the trail
+    "page_views_90d >= 3",
+    "page_views_120d >= 1",  # window longer than the summaries cover: reads the trail
+    "whitepaper_downloads = 0",
+    "whitepaper_downloads >= 2",
+    "downloads < 1",
+    "page_views >= 1.5",
+    "demo_requests_7d >= 1 and not (pricing_views_7d >= 2)",
+    "not (email_clicks_30d = 0) or persona = founder",
+    "events_30d >= 5",  # not summarised
+    "emails_sent = 0",
+    "replies_14d > 0 and tier = warm",
+    "case_study_views_30d != 2",
+    "not (whitepaper_downloads >= 1 and inactive_days < 30)",
+]
+FILTERS = [item["filter"] for item in builtin_definitions()] + HAND_WRITTEN
+LATER = [0, 2, 8, 31, 95]  # days after the newest event
+
+
+def by_trail(session, filter_, as_of):
+    where, params = compile_filter(filter_)
+    sql = f"SELECT leads.id FROM leads WHERE {where}"
+    return set(session.execute(text(sql), {**params, "as_of": as_of}).scalars())
+
+
+def by_summary(session, filter_, as_of):
+    found = compile_summary_filter(filter_)
+    lead_id = "leads.id" if found.uses_leads else "b.lead_id"
+    sql = f"SELECT {lead_id} FROM {found.from_} WHERE {found.where}"
+    return set(session.execute(text(sql), {**found.params, "as_of": as_of}).scalars())
+
+
+def assert_same_members(session, days_later):
+    # summaries answer for "now" onwards: from the newest event (identify events are stamped
+    # at ingest) on, as "now" moves past window edges
+    latest = session.execute(text("SELECT max(occurred_at) FROM events")).scalar()
+    for when in [latest + days * DAY for days in days_later]:
+        for filter_ in FILTERS:
+            assert by_summary(session, filter_, when) == by_trail(session, filter_, when), (
+                filter_,
+                when,
+            )
+
+
+@pytest.fixture
+def trails(session):
+    """Hand-built trails around the window edges, with ties and a few hundred page views."""
+    edge = identify(session, email="edge@acme.io", persona="founder")
+    for at in (1 / 24, 6.99, 7.01, 29, 29, 89):
+        track(session, edge, "Page Viewed", NOW - at * DAY, url="/pricing")
+    track(session, edge, "Demo Requested", NOW - 6.5 * DAY)
+    busy = identify(session, email="busy@beta.io")
+    for i in range(40):
+        track(session, busy, "Page Viewed", NOW - (i * 3 + 0.5) * DAY, url="/blog/post")
+    track(session, busy, "Content Downloaded", NOW - 200 * DAY, asset_type="whitepaper")
+    track(session, busy, "Content Downloaded", NOW - 3 * DAY, asset_type="ebook")
+    track(session, busy, "Email Clicked", NOW - 20 * DAY)
+    track(session, busy, "Reply Received", NOW - 2 * DAY)
+    quiet = identify(session, email="quiet@gamma.io")
+    track(session, quiet, "Email Opened", NOW - 40 * DAY)
+    track(session, quiet, "Page Viewed", NOW - 100 * DAY, url="/case-studies/x")
+    identify(session, email="none@delta.io")
+    ids = [edge.id, busy.id, quiet.id]
+    rescore(session, ids, as_of=NOW)
+    return ids
+
+
+def test_summaries_match_the_trail_on_hand_built_trails(session, trails):
+    assert_same_members(session, LATER)
+
+
+def test_full_rescore_fills_summaries_that_match_the_trail(session, trails):
+    session.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
+    rescore(session, None, as_of=NOW)
+    unsummarised = "SELECT count(*) FROM lead_behaviour WHERE summarised_at IS NULL"
+    assert session.execute(text(unsummarised)).scalar() == 0
+    assert_same_members(session, LATER)
+
+
+def test_summaries_match_the_trail_on_demo_data(session):
+    load_demo(session, generate(seed=5, n_leads=150, anchor=NOW - DAY))
+    rescore(session, None, as_of=NOW)
+    assert_same_members(session, [0, 8, 40])
+
+
+def test_counts_read_summaries_where_they_are_exact():
+    assert compile_summary_filter("whitepaper_downloads >= 1").from_ == "lead_behaviour b"
+    high_intent = compile_summary_filter("pricing_views_7d >= 2 or demo_requests_7d >= 1")
+    assert "events" not in high_intent.where
+    assert "FROM events" in compile_summary_filter("pricing_views_120d >= 1").where
+    assert "FROM events" in compile_summary_filter("events_7d >= 1").where
+    mixed = compile_summary_filter("persona = founder and whitepaper_downloads >= 1")
+    assert mixed.from_.startswith("leads JOIN lead_behaviour b")
+
+
+def test_membership_is_current_right_after_ingest(session, trails):
+    busy = trails[1]
+    assert count_members(session, "pricing_views_7d >= 2 and whitepaper_downloads >= 2") == 0
+    external = session.execute(text("SELECT external_id FROM leads WHERE id = :id"), {"id": busy})
+    user_id = external.scalar()
+    for n in range(2):
+        message = {
+            "userId": user_id,
+            "name": "Pricing",
+            "properties": {"url": "https://x.io/pricing"},
+            "messageId": f"fresh-{n}",
+            "timestamp": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        }
+        ingest(session, [parse_one(message, "page")])
+    assert count_members(session, "pricing_views_7d >= 2 and whitepaper_downloads >= 2") == 1
+    row = session.execute(
+        text(
+            "SELECT pricing_views, summarised_at IS NOT NULL FROM lead_behaviour "
+            "WHERE lead_id = :id"
+        ),
+        {"id": busy},
+    ).one()
+    assert tuple(row) == (2, True)
