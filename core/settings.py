@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def plain_address(value: str, name: str) -> str:
+    """`value` stripped, or ValueError naming the setting when it is not a plain email address."""
+    value = value.strip()
+    if not _ADDRESS.fullmatch(value):
+        raise ValueError(f"{name} must be a plain email address like team@example.com: {value!r}")
+    return value
+
 
 PLACEHOLDER_SECRETS = {"", "changeme", "dev-key", "secret", "dev-unsubscribe-secret"}
 
@@ -27,7 +39,15 @@ class Settings(BaseSettings):
     default_timezone: str = Field("America/New_York", alias="NURTURE_DEFAULT_TIMEZONE")
     content_dir: Path = Field(Path("demo_data/content"), alias="NURTURE_CONTENT_DIR")
     outbox: Literal["file", "smtp"] = Field("file", alias="NURTURE_OUTBOX")
-    sender_email: str = Field("team@nurture.example", alias="NURTURE_SENDER_EMAIL")
+    sender_email: str = Field(
+        "team@nurture.example",
+        validation_alias=AliasChoices("NURTURE_ENVELOPE_SENDER", "NURTURE_SENDER_EMAIL"),
+        description=(
+            "SMTP envelope sender (MAIL FROM, the Return-Path): where bounces go; never the From "
+            "header, which is the owner rep or NURTURE_DEFAULT_SENDER_EMAIL. "
+            "NURTURE_SENDER_EMAIL is the older name and is still read."
+        ),
+    )
     smtp_host: str = Field("localhost", alias="NURTURE_SMTP_HOST")
     smtp_port: int | None = Field(None, alias="NURTURE_SMTP_PORT")
     smtp_security: Literal["none", "starttls", "ssl"] = Field(
@@ -48,6 +68,12 @@ class Settings(BaseSettings):
     slack_channel: str | None = Field(None, alias="NURTURE_SLACK_CHANNEL")
     approval_sla_hours: float = Field(4.0, gt=0, alias="NURTURE_APPROVAL_SLA_HOURS")
     slack_api_url: str = Field("https://slack.com/api/", alias="NURTURE_SLACK_API_URL")
+
+    @field_validator("sender_email")
+    @classmethod
+    def _envelope_is_an_address(cls, value: str) -> str:
+        """The envelope sender must be a plain address (bounces are sent to it)."""
+        return plain_address(value, "NURTURE_ENVELOPE_SENDER")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
