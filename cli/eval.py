@@ -20,6 +20,9 @@ def eval_command(
         False, "--update-baseline", help="accept these scores as the new baseline"
     ),
     out: Path = typer.Option(None, help="report directory (default $NURTURE_HOME/evals/<time>)"),
+    record: bool = typer.Option(
+        False, "--record", help="with --backend openai and a key: record the live cassettes"
+    ),
 ) -> None:
     """Run the eval suites; with --gate fail on thresholds, drops or stale prompt hashes."""
     if suites and suites[0] == "export-feedback":
@@ -30,10 +33,15 @@ def eval_command(
         return
     from core.settings import get_settings
     from evals.gate import baseline_from, load_baseline, write_baseline
-    from evals.report import write_reports
+    from evals.live import LiveSetupError, ReplayMismatch
+    from evals.report import judge_lines, write_reports
     from evals.runner import run
 
-    result = run(suites or None, backend)
+    try:
+        result = run(suites or None, backend, record=record)
+    except (LiveSetupError, ReplayMismatch) as exc:
+        err_console.print(f"[red]eval:[/red] {exc}")
+        raise typer.Exit(1) from exc
     baseline = load_baseline()
     directory = out or get_settings().home / "evals" / result.started_at.replace(":", "")
     paths = write_reports(result, baseline, directory)
@@ -45,6 +53,9 @@ def eval_command(
             if not metric.startswith(("precision_", "recall_")) or value < 1.0:
                 table.add_row(name, metric, f"{value:.3f}")
     console.print(table)
+    for name, suite in result.suites.items():
+        for note in [*suite.details.get("notes", []), *judge_lines(suite)]:
+            console.print(f"{name}: {note}")
     console.print(f"reports: {paths['markdown']} and {paths['html']}")
     if update_baseline:
         write_baseline(baseline_from(result, baseline))

@@ -7,13 +7,27 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evals.model import RunResult
+from evals.gate import baseline_suites
+from evals.model import RunResult, SuiteResult
 
 MAX_FAILURES = 25
 
 
 def _delta(value: float, base: float | None) -> str:
     return "new" if base is None else f"{value - base:+.3f}"
+
+
+def judge_lines(suite: SuiteResult) -> list[str]:
+    """How the LLM judge ran for a suite: its model and prompt, or that it did not run."""
+    judge = suite.details.get("judge")
+    if not judge or not judge.get("ran"):
+        return []
+    means = ", ".join(f"{k} {v}" for k, v in judge["mean_scores"].items())
+    return [
+        f"LLM judge: model {judge['model']} (served by {', '.join(judge['served_by']) or '-'}), "
+        f"prompt {judge['prompt']}; judged {judge['judged']}, cannot judge "
+        f"{judge['cannot_judge']}, retried {judge['retried']}; mean scores (1-5): {means}"
+    ]
 
 
 def markdown(run: RunResult, baseline: dict[str, Any]) -> str:
@@ -30,8 +44,10 @@ def markdown(run: RunResult, baseline: dict[str, Any]) -> str:
         if suite.skipped:
             out += [f"skipped: {suite.skipped}"]
             continue
-        base = baseline.get("suites", {}).get(name, {}).get("metrics", {})
-        out += ["| metric | value | vs baseline |", "|---|---|---|"]
+        base = baseline_suites(baseline, run.backend).get(name, {}).get("metrics", {})
+        out += [f"- {note}" for note in suite.details.get("notes", [])]
+        out += [f"- {line}" for line in judge_lines(suite)]
+        out += ["", "| metric | value | vs baseline |", "|---|---|---|"]
         for metric, value in sorted(suite.metrics.items()):
             out.append(f"| {metric} | {value:.3f} | {_delta(value, base.get(metric))} |")
         out += ["", f"datasets: {', '.join(f'{k}@{v}' for k, v in suite.datasets.items())}"]
@@ -67,7 +83,10 @@ def html_report(run: RunResult, baseline: dict[str, Any]) -> str:
         if suite.skipped:
             parts.append(f"<p>skipped: {html.escape(suite.skipped)}</p>")
             continue
-        base = baseline.get("suites", {}).get(name, {}).get("metrics", {})
+        base = baseline_suites(baseline, run.backend).get(name, {}).get("metrics", {})
+        notes = [*suite.details.get("notes", []), *judge_lines(suite)]
+        if notes:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
         rows = [[m, f"{v:.3f}", _delta(v, base.get(m))] for m, v in sorted(suite.metrics.items())]
         parts.append(_table(rows, ["metric", "value", "vs baseline"]))
         confusion = suite.details.get("confusion")

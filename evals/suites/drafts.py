@@ -15,12 +15,22 @@ from sqlalchemy import func, select
 
 from core.models import Draft, Enrollment, Event, Lead, Outbox, Rep
 from evals.graders import GRADERS, DraftCase, grade
+from evals.judge import (
+    JUDGE_OFFLINE,
+    Judgement,
+    judge_details,
+    judge_draft,
+    judge_messages,
+    judge_metrics,
+)
 from evals.model import CaseResult, SuiteResult
 from evals.provenance import DATASETS, dataset_version
 from evals.suite_db import APPROVER, suite_db
 from tools.guardrails import suppression_reason
 
 DATASET = "draft_scenarios.yaml"
+LIVE_DATASET = "draft_live.yaml"  # the scenarios --backend openai records and replays
+CASSETTE = "drafts_live"
 EVENT_TYPES = {
     "demo_request": "demo_requested",
     "mql": "mql_reached",
@@ -97,7 +107,7 @@ def _enroll(session, lead_id: int, scenario: dict) -> int:
     return row.id
 
 
-def _run(rt, scenario: dict, lead_id: int, event_id: int | None):
+def _run_scenario(rt, scenario: dict, lead_id: int, event_id: int | None):
     from agent.entry import run_event, run_step
 
     if scenario["trigger"] == "step":
@@ -133,7 +143,7 @@ def _approve_and_compose(rt, draft: Draft, lead: Lead, settings, anchor):
         return compose_outbox(settings, row, lead, anchor), row.text_body
 
 
-def _case(rt, outcome, settings, anchor) -> tuple[DraftCase | None, dict]:
+def _case(rt, outcome, settings, anchor) -> tuple[DraftCase | None, dict, dict]:
     from agent.graph import build_graph
 
     values = build_graph(rt.checkpointer).get_state(rt.config(outcome.thread_id)).values
@@ -152,23 +162,84 @@ def _case(rt, outcome, settings, anchor) -> tuple[DraftCase | None, dict]:
         max_body_chars=rt.settings.max_body_chars,
     )
     case.email, case.outbox_text = _approve_and_compose(rt, draft, lead, settings, anchor)
-    output = {"draft_id": draft.id, "subject": draft.subject, "body": draft.body}
-    return case, output
+    output = {
+        "draft_id": draft.id,
+        "subject": draft.subject,
+        "body": draft.body,
+        "backend": values.get("backend"),
+        "fallback_reason": values.get("fallback_reason"),
+    }
+    return case, output, values.get("request") or {}
 
 
-def run(backend: str = "offline") -> SuiteResult:
-    """Draft for every scenario and grade each draft."""
+def _judge(rt, case: DraftCase, request: dict) -> Judgement:
+    """The LLM judge's tone and relevance scores for one draft (its calls are not persisted)."""
+    messages = judge_messages(
+        stage=case.stage,
+        why_now=str(request.get("why_now", "")),
+        lead_profile=str(request.get("lead_profile", "")),
+        subject=case.subject,
+        body=case.body,
+    )
+    try:
+        return judge_draft(rt.client, messages)
+    finally:
+        rt.take_calls()
+
+
+def _load(name: str) -> list[dict]:
+    return yaml.safe_load((DATASETS / name).read_text())["scenarios"]
+
+
+def live_subset(scenarios: list[dict]) -> list[dict]:
+    """The scenarios named in the live dataset (what the cassette holds), in dataset order."""
+    ids = yaml.safe_load((DATASETS / LIVE_DATASET).read_text())["scenarios"]
+    unknown = set(ids) - {s["id"] for s in scenarios}
+    if unknown:
+        raise ValueError(f"{LIVE_DATASET} names unknown scenarios: {sorted(unknown)}")
+    return [s for s in scenarios if s["id"] in ids]
+
+
+def run(backend: str = "offline", *, record: bool = False) -> SuiteResult:
+    """Draft for every scenario and grade each draft; on openai also ask the LLM judge."""
+    scenarios = _load(DATASET)
+    if backend != "openai":
+        result = _run(scenarios, None)
+        result.details["judge"] = {"ran": False, "note": JUDGE_OFFLINE}
+        result.details["notes"] = [JUDGE_OFFLINE]
+        return result
+    from evals.live import live_session
+
+    with live_session(CASSETTE, record=record) as live:
+        if live.mode != "live":
+            scenarios = live_subset(scenarios)
+        result = _run(scenarios, live)
+    result.datasets[LIVE_DATASET] = dataset_version(LIVE_DATASET)
+    subset = f"live subset: {len(scenarios)} scenarios ({LIVE_DATASET})"
+    ran = subset if live.mode != "live" else f"all {len(scenarios)} scenarios"
+    result.details["notes"] = [f"{ran}; {live.describe()}"]
+    if live.mode == "replay":
+        result.details["notes"].append(
+            "the shipped cassette is synthesized, not recorded (evals/cassettes/README.md): "
+            "these figures measure the plumbing, not a model"
+        )
+    return result
+
+
+def _run(scenarios: list[dict], live) -> SuiteResult:
+    """Draft for each scenario on the suite database, grade it, and judge it when live."""
+    from agent.llm import CallRecorder
     from agent.runtime import open_runtime
     from tools import clock
 
-    if backend != "offline":
-        return SuiteResult(name="drafts", metrics={}, skipped="drafts runs offline only for now")
-    scenarios = yaml.safe_load((DATASETS / DATASET).read_text())["scenarios"]
     env = suite_db("drafts")
     cases: list[CaseResult] = []
     totals = dict.fromkeys(GRADERS, 0)
+    judgements: list[Judgement] = []
     used: set[int] = set()
     with open_runtime(env.db) as rt, clock.simulated(env.anchor):
+        if live is not None:
+            rt.client = live.client(CallRecorder([rt.calls.append]))
         for scenario in scenarios:
             with rt.sessions() as session:
                 found = _candidates(session, scenario["trigger"], scenario.get("lead", {}), used)
@@ -178,12 +249,15 @@ def run(backend: str = "offline") -> SuiteResult:
                 continue
             lead_id, event_id = found[nth - 1]
             used.add(lead_id)  # one scenario per lead: an approved email makes the next wait
-            outcome = _run(rt, scenario, lead_id, event_id)
+            outcome = _run_scenario(rt, scenario, lead_id, event_id)
             if outcome is None or outcome.draft_id is None:
                 status = outcome.status if outcome else "no trigger"
                 cases.append(_failed(scenario, f"no draft for lead {lead_id}: {status}"))
                 continue
-            case, output = _case(rt, outcome, env.db.settings, env.anchor)
+            case, output, request = _case(rt, outcome, env.db.settings, env.anchor)
+            if live is not None:
+                judgements.append(_judge(rt, case, request))
+                output["judge"] = judgements[-1].as_output()
             failures = {name: found for name, found in grade(case).items() if found}
             for name in GRADERS:
                 totals[name] += name not in failures
@@ -199,11 +273,18 @@ def run(backend: str = "offline") -> SuiteResult:
     n = len(scenarios) or 1
     metrics = {name: totals[name] / n for name in GRADERS}
     metrics["pass_rate"] = sum(c.passed for c in cases) / n
+    details: dict = {}
+    if live is not None:
+        metrics |= judge_metrics(judgements)
+        details["judge"] = judge_details(judgements, live.settings.model_for("judge"))
+        model_drafts = sum(c.output.get("backend") == "openai" for c in cases)
+        metrics["model_drafted"] = model_drafts / n
     return SuiteResult(
         name="drafts",
         metrics=metrics,
         cases=cases,
         datasets={DATASET: dataset_version(DATASET)},
+        details=details,
     )
 
 
