@@ -17,8 +17,19 @@ def _classifier(backend: str):
     return classify_replies
 
 
+NO_REPLAY = (
+    "no cassette for replies yet: --backend openai needs OPENAI_API_KEY here (without a key "
+    "the classifier would silently be the offline one)"
+)
+
+
 def run(backend: str = "offline") -> SuiteResult:
     """Classify the evaluation set and grade it."""
+    if backend == "openai":
+        from core.llm_settings import LLMSettings
+
+        if LLMSettings().backend != "openai":
+            return SuiteResult(name="replies", metrics={}, skipped=NO_REPLAY)
     rows = load_dataset(DEFAULT_DATASET)
     metrics = evaluate(rows, _classifier(backend))
     wrong = {str(e["id"]): e for e in metrics.errors}
