@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bench.common import bench_database, percentile, summary
-from tools.segments import builtin_definitions, count_members
+from tools.segments import builtin_definitions, compiled, count_members
 
 
 def main() -> None:
@@ -22,6 +22,12 @@ def main() -> None:
     args = parser.parse_args()
     with bench_database("scale", fresh=False) as (_url, engine), Session(engine) as session:
         leads = session.execute(text("SELECT count(*) FROM leads")).scalar()
+        reads = (
+            "summaries"
+            if "lead_behaviour" in compiled(session, "trials >= 1", None).from_
+            else "trail"
+        )
+        print(f"behaviour counts read the {reads} (tools/behaviour.py)")
         everything: list[float] = []
         for item in builtin_definitions():
             timings = []
