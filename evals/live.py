@@ -120,6 +120,13 @@ class LiveSession:
         inner = OpenAIClient(self.settings, recorder=recorder, **options)
         return GuardedClient(inner, self.cassette)
 
+    def synthesized(self) -> bool:
+        """True when the cassette was written by the synthesizer, not recorded from a model."""
+        if self.cassette is None or not self.cassette.is_file():
+            return False
+        with self.cassette.open(encoding="utf-8") as handle:
+            return handle.readline().startswith("# SYNTHESIZED")
+
     def describe(self) -> str:
         """One line for the report: where the answers came from."""
         where = self.settings.openai_base_url or "https://api.openai.com/v1"

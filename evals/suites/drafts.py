@@ -218,7 +218,7 @@ def run(backend: str = "offline", *, record: bool = False) -> SuiteResult:
     subset = f"live subset: {len(scenarios)} scenarios ({LIVE_DATASET})"
     ran = subset if live.mode != "live" else f"all {len(scenarios)} scenarios"
     result.details["notes"] = [f"{ran}; {live.describe()}"]
-    if live.mode == "replay":
+    if live.mode == "replay" and live.synthesized():
         result.details["notes"].append(
             "the shipped cassette is synthesized, not recorded (evals/cassettes/README.md): "
             "these figures measure the plumbing, not a model"

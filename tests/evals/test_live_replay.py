@@ -55,6 +55,7 @@ def test_the_drafts_suite_replays_its_cassette_with_judged_metrics(no_key):
     judge = result.details["judge"]
     assert judge["ran"] and judge["retried"] == 1 and judge["prompt"].startswith("judge_draft@v")
     assert "replayed from evals/cassettes/drafts_live.yaml" in result.details["notes"][0]
+    assert "synthesized, not recorded" in result.details["notes"][1]
     run = RunResult(started_at="t", backend="openai", model="gpt-4o-mini", prompts={},
                     suites={"drafts": result})  # fmt: skip
     assert [p for p in check(run, load_config(), {}) if p.startswith("drafts.")] == []
