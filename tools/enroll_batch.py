@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tools.assignment import Assignment, Roster, apply_assignments
 from tools.enrollment import OPEN, EnrollmentResult, judge
 from tools.guardrails import do_not_contact, suppression_reason
-from tools.sequences import Step, get_sequence
+from tools.sequences import Sequence, Step, UnknownSequence, load_sequences
 from tools.timeline import add_events, system_event
 
 _LEADS = text(
@@ -104,11 +104,19 @@ class EnrollBatch:
             for x in (lead.email, lead.email.split("@", 1)[1])
         }
         self.listed = do_not_contact(session, sorted(addresses)) if addresses else {}
+        self.sequences = load_sequences()  # one snapshot per batch (each call stats the files)
         self._roster: Roster | None = None
         self._exits: list[tuple[_Seen, int, str, datetime]] = []
         self._assignments: list[Assignment] = []
         self._tickets: list[Ticket] = []
         self._events: list[dict] = []
+
+    def sequence(self, name: str) -> Sequence:
+        """`get_sequence` from this batch's snapshot."""
+        try:
+            return self.sequences[name]
+        except KeyError:
+            raise UnknownSequence(name) from None
 
     @property
     def roster(self) -> Roster:
@@ -154,7 +162,7 @@ class EnrollBatch:
         now: datetime,
     ) -> Ticket:
         """`tools.enrollment.enroll`, decided now and written at the next `flush`."""
-        seq = get_sequence(sequence)
+        seq = self.sequence(sequence)
         ticket = Ticket(lead_id, sequence, trigger, trigger_event_id, now)
         lead = self.leads.get(lead_id)
         if lead is None:
@@ -162,7 +170,7 @@ class EnrollBatch:
             return ticket
         key = f"enroll:{sequence}:{trigger_event_id or f'{trigger}:{now:%Y-%m-%d}'}"
         refused = suppression_reason(self.session, lead, listed=self.listed)
-        verdict = judge(self.mine[lead_id], seq, now) if refused is None else None
+        verdict = judge(self.mine[lead_id], seq, now, self.sequences) if refused is None else None
         if verdict is not None and verdict.existing_id is not None:
             ticket.result = EnrollmentResult(
                 False, sequence, "already enrolled", verdict.existing_id
@@ -252,7 +260,7 @@ class EnrollBatch:
             t.result = EnrollmentResult(False, t.sequence, "already enrolled")
             return
         seen.id = new_id
-        seq = get_sequence(t.sequence)
+        seq = self.sequence(t.sequence)
         self._events.append(
             system_event(
                 t.lead_id,

@@ -78,11 +78,14 @@ def admission(session: Session, lead: Lead, seq: Sequence, now: datetime) -> Adm
     return judge(mine, seq, now)
 
 
-def judge(mine, seq: Sequence, now: datetime) -> Admission:
+def judge(
+    mine, seq: Sequence, now: datetime, known: dict[str, Sequence] | None = None
+) -> Admission:
     """The rules past suppression, given the lead's enrollments newest first (no database).
 
     `mine` holds anything with id, sequence, status and enrolled_at (ORM rows or plain records),
-    so the batch path (tools/enroll_batch.py) decides exactly as `enroll` does.
+    so the batch path (tools/enroll_batch.py) decides exactly as `enroll` does; `known` is
+    the sequences snapshot to use (default: load them now).
     """
     open_ = [e for e in mine if e.status in OPEN]
     if same := [e for e in open_ if e.sequence == seq.name]:
@@ -93,7 +96,10 @@ def judge(mine, seq: Sequence, now: datetime) -> Admission:
             rule = "once per lead" if cooldown is None else f"re-enrollment after {cooldown} days"
             return Admission(f"was in {seq.name} on {past[0].enrolled_at:%Y-%m-%d} ({rule})")
     replaces = []
-    known = load_sequences() if seq.exclusive else {}
+    if not seq.exclusive:
+        known = {}
+    elif known is None:
+        known = load_sequences()
     for other in open_:
         rival = known.get(other.sequence)
         if rival is None or not rival.exclusive:

@@ -1,37 +1,30 @@
 """Store Segment-style messages on the trail (idempotently), then score the leads they touched.
 
-The order is the guarantee: validate everything, store the events and commit, and only then do
-downstream work. If scoring or a later hook fails, the events are safe with `processed_at` NULL
-and `process_pending` (run by the worker and by `nurture rescore`) finishes the job.
+The order is the guarantee: validate everything, store the events together with an
+`ingest_batches` row naming them and commit, and only then do downstream work, whose transaction
+deletes that row. If scoring or a later hook fails (or the process dies), the row stays and
+`process_pending` (run by the worker and by `nurture rescore`) finishes the job.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import psycopg
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from core.models import Lead
 from core.vocab import CRM_STAGES, canonical_event_type, page_category
 from tools.escalations import Alert, escalate_many
-from tools.hygiene import InvalidEmail, normalize_email
-from tools.ingest_schema import (
-    FieldError,
-    IdentifyMessage,
-    InvalidInput,
-    Message,
-    PageMessage,
-)
-from tools.leads_upsert import apply_fields, clean_traits, find_leads, link_accounts
+from tools.ingest_leads import prepare, resolve_leads
+from tools.ingest_schema import FieldError, IdentifyMessage, Message, PageMessage
 from tools.rescore import rescore
 from tools.triggers import evaluate_triggers
 
@@ -56,111 +49,7 @@ class IngestResult:
     event_ids: list[int] = field(default_factory=list)
     warnings: list[FieldError] = field(default_factory=list)
     mql_leads: list[int] = field(default_factory=list)
-
-
-def _as_email(value: str | None) -> str | None:
-    if value and "@" in value:
-        try:
-            return normalize_email(value)
-        except InvalidEmail:
-            return None
-    return None
-
-
-def prepare(messages: list[Message], prefix: str = "batch") -> list[tuple[Message, dict, dict]]:
-    """Clean identify traits up front so a bad email refuses the batch before anything is stored."""
-    prepared, errors = [], []
-    for i, msg in enumerate(messages):
-        fields, extra = {}, {}
-        if isinstance(msg, IdentifyMessage):
-            try:
-                fields, warnings = clean_traits(msg.traits)
-            except InvalidEmail as exc:
-                errors.append(FieldError(field=f"{prefix}[{i}].traits.email", error=str(exc)))
-                continue
-            extra = {k: v for k, v in msg.traits.items() if k not in fields}
-            if warnings:
-                extra["_hygiene_warnings"] = warnings
-        prepared.append((msg, fields, extra))
-    if errors:
-        raise InvalidInput(errors)
-    return prepared
-
-
-def _lead_key(msg: Message, fields: dict) -> tuple[str | None, str | None]:
-    return msg.userId, fields.get("email") or _as_email(msg.userId)
-
-
-def _known_ids(session: Session, prepared) -> tuple[dict[str, int], dict[str, int]]:
-    """Lead ids by external id and by email for every key in the batch (one light query)."""
-    keys = [_lead_key(m, f) for m, f, _ in prepared]
-    ext = sorted({k for k, _ in keys if k})
-    emails = sorted({e for _, e in keys if e})
-    rows = session.execute(
-        text(
-            "SELECT id, external_id, email FROM leads "
-            "WHERE external_id = ANY(:ext) OR email = ANY(:emails)"
-        ),
-        {"ext": ext, "emails": emails},
-    ).all()
-    return (
-        {r.external_id: r.id for r in rows if r.external_id},
-        {r.email: r.id for r in rows if r.email},
-    )
-
-
-def _resolve_leads(session: Session, prepared) -> list[int | None]:
-    """Lead id per message; identify messages (and unknown users) go through the ORM."""
-    by_ext, by_email = _known_ids(session, prepared)
-    slow = [
-        i
-        for i, (msg, fields, _) in enumerate(prepared)
-        if isinstance(msg, IdentifyMessage)
-        or not (by_ext.get(msg.userId) or by_email.get(_lead_key(msg, fields)[1]))
-    ]
-    # Create and update leads in one global order so concurrent batches queue, not deadlock.
-    slow.sort(key=lambda i: tuple(k or "" for k in _lead_key(prepared[i][0], prepared[i][1])))
-    resolved: list[int | None] = [None] * len(prepared)
-    touched: dict[int, Lead] = {}
-    if slow:
-        ext = {prepared[i][0].userId for i in slow if prepared[i][0].userId}
-        emails = {e for i in slow if (e := _lead_key(prepared[i][0], prepared[i][1])[1])}
-        known = find_leads(session, ext, emails)
-        for i in slow:
-            msg, fields, extra = prepared[i]
-            user_id, email = _lead_key(msg, fields)
-            lead = (known.get(f"id:{user_id}") if user_id else None) or (
-                known.get(f"email:{email}") if email else None
-            )
-            if lead is None and (user_id or email):
-                lead = Lead(
-                    external_id=user_id,
-                    email=email,
-                    source=fields.get("source"),
-                    created_at=msg.timestamp or datetime.now(UTC),
-                )
-                session.add(lead)
-            if lead is None:
-                continue
-            if user_id and lead.external_id is None:
-                lead.external_id = user_id
-            if isinstance(msg, IdentifyMessage):
-                apply_fields(lead, fields, extra)
-            if user_id:
-                known[f"id:{user_id}"] = lead
-            if email:
-                known[f"email:{email}"] = lead
-            touched[i] = lead
-        with session.no_autoflush:
-            link_accounts(session, list(touched.values()))
-        session.flush()
-    for i, (msg, fields, _) in enumerate(prepared):
-        if i in touched:
-            resolved[i] = touched[i].id
-        else:
-            user_id, email = _lead_key(msg, fields)
-            resolved[i] = by_ext.get(user_id) or by_email.get(email)
-    return resolved
+    batch_id: int | None = None
 
 
 def _event_row(msg: Message, lead_id: int | None, source: str, now: datetime) -> dict[str, Any]:
@@ -193,7 +82,7 @@ def store(session: Session, messages: list[Message], source: str = "segment") ->
     """Validate, resolve leads, insert new events (duplicates ignored). Does not commit."""
     prepared = prepare(messages)
     now = datetime.now(UTC)
-    leads = _resolve_leads(session, prepared)
+    leads = resolve_leads(session, prepared)
     rows = [
         _event_row(m, lead, source, now) for (m, _, _), lead in zip(prepared, leads, strict=True)
     ]
@@ -227,14 +116,19 @@ _INSERT_EVENTS = text(
               name text, category text, asset_type text, properties jsonb,
               occurred_at timestamptz, received_at timestamptz)
     ON CONFLICT ON CONSTRAINT uq_events_source_message_id DO NOTHING
-    RETURNING id, lead_id, type, properties, anonymous_id
+    RETURNING id, lead_id, type, anonymous_id,
+              CASE WHEN type IN ('email_bounced', 'crm_stage_changed') THEN properties END
+                AS properties
     """
 )
 
 
 def _insert_events(session: Session, rows: list[dict[str, Any]]):
-    """One INSERT … SELECT FROM jsonb_to_recordset per chunk: one parameter, one round trip."""
-    return session.execute(_INSERT_EVENTS, {"rows": json.dumps(rows, default=str)}).all()
+    """One INSERT … SELECT FROM jsonb_to_recordset per chunk: one parameter, one round trip.
+
+    Only the properties `_project` reads come back: decoding every row's JSON again is waste.
+    """
+    return session.execute(_INSERT_EVENTS, {"rows": orjson.dumps(rows, default=str).decode()}).all()
 
 
 def _project(session: Session, inserted) -> None:
@@ -268,8 +162,22 @@ def _project(session: Session, inserted) -> None:
         )
 
 
-def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> dict:
-    """Score the touched leads, fire triggers and mark the events processed."""
+_CLAIM = text("DELETE FROM ingest_batches WHERE id = :id RETURNING id")
+_PENDING = text(
+    "INSERT INTO ingest_batches (event_ids, lead_ids) VALUES (:events, :leads) RETURNING id"
+)
+
+
+def downstream(
+    session: Session, lead_ids: list[int], event_ids: list[int], batch_id: int | None = None
+) -> dict:
+    """Score the touched leads, fire triggers and escalate; does not commit.
+
+    With `batch_id`, the batch's pending row is claimed (deleted) first, so the work commits
+    together with its removal; a batch `process_pending` already took is not done twice.
+    """
+    if batch_id is not None and session.execute(_CLAIM, {"id": batch_id}).first() is None:
+        return {"changed": 0, "history": 0, "mql_leads": []}
     outcome = rescore(session, lead_ids, cause="ingest")
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     escalate_many(
@@ -280,10 +188,6 @@ def downstream(session: Session, lead_ids: list[int], event_ids: list[int]) -> d
         ],
     )
     evaluate_triggers(session, event_ids)  # sequences and high-intent alerts (tools/triggers.py)
-    if event_ids:
-        session.execute(
-            text("UPDATE events SET processed_at = now() WHERE id = ANY(:ids)"), {"ids": event_ids}
-        )
     return outcome
 
 
@@ -296,6 +200,10 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
     for attempt in range(STORE_ATTEMPTS):
         try:
             result = store(session, messages, source)
+            if result.event_ids:
+                result.batch_id = session.execute(
+                    _PENDING, {"events": result.event_ids, "leads": result.lead_ids}
+                ).scalar_one()
             session.commit()
             break
         except (IntegrityError, OperationalError) as exc:
@@ -305,7 +213,7 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     for attempt in range(STORE_ATTEMPTS):
         try:
-            outcome = downstream(session, result.lead_ids, result.event_ids)
+            outcome = downstream(session, result.lead_ids, result.event_ids, result.batch_id)
             session.commit()
             result.mql_leads = outcome["mql_leads"]
             break
@@ -330,16 +238,27 @@ def _retryable(exc: Exception) -> bool:
     )
 
 
-def process_pending(session: Session, limit: int = 5000) -> int:
-    """Finish downstream work for stored events whose processing never completed."""
+def process_pending(
+    session: Session, limit: int = 50, *, older_than: timedelta = timedelta(seconds=30)
+) -> int:
+    """Finish downstream work for accepted batches whose processing never committed.
+
+    Batches younger than `older_than` are left to the request still working on them. Returns
+    the number of events processed.
+    """
     rows = session.execute(
         text(
-            "SELECT id, lead_id FROM events WHERE processed_at IS NULL AND lead_id IS NOT NULL "
-            "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+            "SELECT id, event_ids, lead_ids FROM ingest_batches "
+            "WHERE created_at <= now() - :age ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
         ),
-        {"limit": limit},
+        {"limit": limit, "age": older_than},
     ).all()
-    if rows:
-        downstream(session, sorted({r.lead_id for r in rows}), [r.id for r in rows])
-        session.commit()
-    return len(rows)
+    if not rows:
+        return 0
+    events = sorted({e for r in rows for e in r.event_ids})
+    downstream(session, sorted({lead for r in rows for lead in r.lead_ids}), events)
+    session.execute(
+        text("DELETE FROM ingest_batches WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]}
+    )
+    session.commit()
+    return len(events)

@@ -143,21 +143,22 @@ def evaluate_triggers(
     now = now or clock.now()
     oldest = now - timedelta(days=cfg.max_event_age_days)
     types = sorted({t for rule in cfg.rules for t in rule.events})
-    rows = [
-        r
+    fitting = [
+        (r, [rule for rule in cfg.rules if rule.fits(r)])
         for r in session.execute(_EVENTS, {"ids": event_ids, "types": types, "oldest": oldest})
         if r.occurred_at <= now + timedelta(days=1)
     ]
-    lock_leads(session, [r.lead_id for r in rows if any(rule.fits(r) for rule in cfg.rules)])
+    fitting = [(r, rules) for r, rules in fitting if rules]
+    lock_leads(session, [r.lead_id for r, _ in fitting])
     held = {
-        rule.name: _condition_holds(session, rule, fitting)
+        rule.name: _condition_holds(session, rule, candidates)
         for rule in cfg.rules
-        if rule.condition and (fitting := [r for r in rows if rule.fits(r)])
+        if rule.condition and (candidates := [r for r, rules in fitting if rule in rules])
     }
     fires, done = [], set()
-    for row in rows:
-        for rule in cfg.rules:
-            if (rule.name, row.lead_id) in done or not rule.fits(row):
+    for row, rules in fitting:
+        for rule in rules:
+            if (rule.name, row.lead_id) in done:
                 continue
             if rule.condition and (row.lead_id, row.occurred_at) not in held[rule.name]:
                 continue

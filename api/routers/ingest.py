@@ -1,11 +1,16 @@
-"""Tracking endpoints in the shape of the Segment HTTP API: batch, track, identify, page."""
+"""Tracking endpoints in the shape of the Segment HTTP API: batch, track, identify, page.
+
+The body is read on the event loop; parsing, validation and the database work run in the
+threadpool, so one slow batch does not stall the loop (and the Slack listener sharing it).
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import SessionDep
@@ -32,12 +37,11 @@ def _reject(session, channel: str, raw: bytes, errors: list[FieldError]) -> JSON
     )
 
 
-async def _json(request: Request) -> tuple[bytes, Any, list[FieldError]]:
-    raw = await request.body()
+def _json(raw: bytes) -> tuple[Any, list[FieldError]]:
     try:
-        return raw, json.loads(raw), []
-    except (ValueError, UnicodeDecodeError) as exc:
-        return raw, None, [FieldError(field="body", error=f"invalid JSON: {exc}")]
+        return orjson.loads(raw), []
+    except orjson.JSONDecodeError as exc:
+        return None, [FieldError(field="body", error=f"invalid JSON: {exc}")]
 
 
 def _accept(session, channel: str, raw: bytes, messages) -> JSONResponse:
@@ -56,28 +60,27 @@ def _accept(session, channel: str, raw: bytes, messages) -> JSONResponse:
     )
 
 
+def _handle(session, raw: bytes, kind: str) -> JSONResponse:
+    """Parse, validate and ingest one request body (`kind` batch, track, identify or page)."""
+    channel = f"api.{kind}"
+    data, errors = _json(raw)
+    if errors:
+        return _reject(session, channel, raw, errors)
+    try:
+        messages = parse_batch(data) if kind == "batch" else [parse_one(data, kind)]
+    except InvalidInput as exc:
+        return _reject(session, channel, raw, exc.errors)
+    return _accept(session, channel, raw, messages)
+
+
 @router.post("/batch")
 async def batch(request: Request, session: SessionDep) -> JSONResponse:
     """Store a batch of track / identify / page messages (idempotent by messageId)."""
-    raw, data, errors = await _json(request)
-    if errors:
-        return _reject(session, "api.batch", raw, errors)
-    try:
-        messages = parse_batch(data)
-    except InvalidInput as exc:
-        return _reject(session, "api.batch", raw, exc.errors)
-    return _accept(session, "api.batch", raw, messages)
+    return await run_in_threadpool(_handle, session, await request.body(), "batch")
 
 
 async def _single(request: Request, session, kind: str) -> JSONResponse:
-    raw, data, errors = await _json(request)
-    if errors:
-        return _reject(session, f"api.{kind}", raw, errors)
-    try:
-        message = parse_one(data, kind)
-    except InvalidInput as exc:
-        return _reject(session, f"api.{kind}", raw, exc.errors)
-    return _accept(session, f"api.{kind}", raw, [message])
+    return await run_in_threadpool(_handle, session, await request.body(), kind)
 
 
 @router.post("/track")

@@ -1,6 +1,6 @@
 """All ORM models, importable from one place (`from core.models import Lead`)."""
 
-from core.models.activity import Event, RejectedPayload, ScoreHistory
+from core.models.activity import Event, IngestBatch, RejectedPayload, ScoreHistory
 from core.models.agent import ContentChunk, Draft, Fact, LlmCall, Outbox
 from core.models.base import Base
 from core.models.behaviour import BEHAVIOUR_METRICS, LeadBehaviour, lead_behaviour
@@ -27,6 +27,7 @@ __all__ = [
     "Event",
     "Fact",
     "InboundMessage",
+    "IngestBatch",
     "Lead",
     "LeadBehaviour",
     "LlmCall",

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, created_at, pk
@@ -42,8 +43,24 @@ class Event(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    # Set once downstream work (scoring, triggers, the agent) finished; NULL rows are retried.
+    # Legacy: ingestion's pending work is tracked in `ingest_batches` since migration 0006;
+    # some system writers still fill this, nothing reads it.
     processed_at: Mapped[datetime | None]
+
+
+class IngestBatch(Base):
+    """Accepted events whose downstream work (scoring, triggers) has not committed yet.
+
+    Written with the events, deleted by the downstream transaction; a row left behind is a
+    backlog that tools.ingest.process_pending finishes.
+    """
+
+    __tablename__ = "ingest_batches"
+
+    id: Mapped[int] = pk()
+    event_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    lead_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    created_at: Mapped[datetime] = created_at()
 
 
 class ScoreHistory(Base):

@@ -1,0 +1,114 @@
+"""Accepted events survive a failure after their commit; the backlog is finished exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from core.models import Enrollment, Escalation, Event, IngestBatch, Lead
+from tests.tools.sequence_kit import FULL
+from tests.tools.test_triggers import reps
+from tools import ingest as ingest_module
+from tools.ingest import ingest, process_pending
+from tools.ingest_schema import parse_batch
+from tools.triggers import load_triggers
+
+
+def _messages(now) -> list:
+    at = now - timedelta(hours=1)
+    return parse_batch(
+        {
+            "batch": [
+                {
+                    "type": "identify",
+                    "userId": "crash-1",
+                    "messageId": "crash-id",
+                    "timestamp": at.isoformat(),
+                    "traits": {**FULL, "email": "crash@acme.example"},
+                },
+                {
+                    "type": "track",
+                    "userId": "crash-1",
+                    "event": "Demo Requested",
+                    "messageId": "crash-demo",
+                    "timestamp": at.isoformat(),
+                },
+            ]
+        }
+    )
+
+
+def _lead(session) -> Lead:
+    session.expire_all()
+    return session.scalars(select(Lead).where(Lead.external_id == "crash-1")).one()
+
+
+def _count(session, model, **where) -> int:
+    stmt = select(func.count()).select_from(model)
+    for column, value in where.items():
+        stmt = stmt.where(getattr(model, column) == value)
+    return session.scalar(stmt)
+
+
+def test_a_failure_after_the_commit_leaves_a_backlog_that_is_finished_once(session, monkeypatch):
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    assert load_triggers().max_event_age_days >= 1
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker died after the commit")
+
+    monkeypatch.setattr(ingest_module, "rescore", crash)
+    result = ingest(session, _messages(now))
+    assert result.stored == 2
+    lead = _lead(session)
+    # the events are stored, nothing downstream happened, and the backlog row says so
+    assert _count(session, Event, lead_id=lead.id, source="segment") == 2
+    assert lead.scored_at is None
+    assert _count(session, Enrollment, lead_id=lead.id) == 0
+    pending = session.scalars(select(IngestBatch)).one()
+    assert sorted(pending.event_ids) == sorted(result.event_ids)
+    assert pending.lead_ids == [lead.id]
+    # a young batch is left to the request still working on it
+    assert process_pending(session) == 0
+
+    monkeypatch.undo()
+    assert process_pending(session, older_than=timedelta(0)) == 2
+    lead = _lead(session)
+    assert lead.scored_at is not None and lead.score > 0
+    assert _count(session, Enrollment, lead_id=lead.id, sequence="high_intent") == 1
+    assert _count(session, Escalation, lead_id=lead.id, kind="high_intent") == 1
+    assert _count(session, IngestBatch) == 0
+    assert process_pending(session, older_than=timedelta(0)) == 0
+
+
+def test_a_normal_request_leaves_no_backlog_and_redelivery_stores_nothing(session):
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    first = ingest(session, _messages(now))
+    assert first.stored == 2 and _count(session, IngestBatch) == 0
+    assert _lead(session).scored_at is not None
+    again = ingest(session, _messages(now))
+    assert (again.stored, again.duplicates, again.batch_id) == (0, 2, None)
+    assert _count(session, IngestBatch) == 0
+
+
+def test_a_batch_taken_by_the_sweep_is_not_processed_again_by_its_request(session):
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    stored = ingest_module.store(session, _messages(now))
+    batch_id = session.execute(
+        text("INSERT INTO ingest_batches (event_ids, lead_ids) VALUES (:e, :l) RETURNING id"),
+        {"e": stored.event_ids, "l": stored.lead_ids},
+    ).scalar_one()
+    session.execute(text("DELETE FROM ingest_batches WHERE id = :id"), {"id": batch_id})
+    outcome = ingest_module.downstream(session, stored.lead_ids, stored.event_ids, batch_id)
+    assert outcome == {"changed": 0, "history": 0, "mql_leads": []}
+    assert _lead(session).scored_at is None
+
+
+@pytest.fixture(autouse=True)
+def _quiet_downstream_log(caplog):
+    caplog.set_level("CRITICAL", logger="tools.ingest")

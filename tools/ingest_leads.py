@@ -1,0 +1,123 @@
+"""Who each ingested message is about: clean identify traits, then find or create the leads.
+
+`prepare` refuses a batch with a bad identify email before anything is stored; `resolve_leads`
+finds known leads in one light query and creates or updates the rest through the ORM, in a
+global order so concurrent batches queue rather than deadlock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.models import Lead
+from tools.hygiene import InvalidEmail, normalize_email
+from tools.ingest_schema import FieldError, IdentifyMessage, InvalidInput, Message
+from tools.leads_upsert import apply_fields, clean_traits, find_leads, link_accounts
+
+
+def _as_email(value: str | None) -> str | None:
+    if value and "@" in value:
+        try:
+            return normalize_email(value)
+        except InvalidEmail:
+            return None
+    return None
+
+
+def prepare(messages: list[Message], prefix: str = "batch") -> list[tuple[Message, dict, dict]]:
+    """Clean identify traits up front so a bad email refuses the batch before anything is stored."""
+    prepared, errors = [], []
+    for i, msg in enumerate(messages):
+        fields, extra = {}, {}
+        if isinstance(msg, IdentifyMessage):
+            try:
+                fields, warnings = clean_traits(msg.traits)
+            except InvalidEmail as exc:
+                errors.append(FieldError(field=f"{prefix}[{i}].traits.email", error=str(exc)))
+                continue
+            extra = {k: v for k, v in msg.traits.items() if k not in fields}
+            if warnings:
+                extra["_hygiene_warnings"] = warnings
+        prepared.append((msg, fields, extra))
+    if errors:
+        raise InvalidInput(errors)
+    return prepared
+
+
+def _lead_key(msg: Message, fields: dict) -> tuple[str | None, str | None]:
+    return msg.userId, fields.get("email") or _as_email(msg.userId)
+
+
+def _known_ids(session: Session, prepared) -> tuple[dict[str, int], dict[str, int]]:
+    """Lead ids by external id and by email for every key in the batch (one light query)."""
+    keys = [_lead_key(m, f) for m, f, _ in prepared]
+    ext = sorted({k for k, _ in keys if k})
+    emails = sorted({e for _, e in keys if e})
+    rows = session.execute(
+        text(
+            "SELECT id, external_id, email FROM leads "
+            "WHERE external_id = ANY(:ext) OR email = ANY(:emails)"
+        ),
+        {"ext": ext, "emails": emails},
+    ).all()
+    return (
+        {r.external_id: r.id for r in rows if r.external_id},
+        {r.email: r.id for r in rows if r.email},
+    )
+
+
+def resolve_leads(session: Session, prepared) -> list[int | None]:
+    """Lead id per message; identify messages (and unknown users) go through the ORM."""
+    by_ext, by_email = _known_ids(session, prepared)
+    slow = [
+        i
+        for i, (msg, fields, _) in enumerate(prepared)
+        if isinstance(msg, IdentifyMessage)
+        or not (by_ext.get(msg.userId) or by_email.get(_lead_key(msg, fields)[1]))
+    ]
+    # Create and update leads in one global order so concurrent batches queue, not deadlock.
+    slow.sort(key=lambda i: tuple(k or "" for k in _lead_key(prepared[i][0], prepared[i][1])))
+    resolved: list[int | None] = [None] * len(prepared)
+    touched: dict[int, Lead] = {}
+    if slow:
+        ext = {prepared[i][0].userId for i in slow if prepared[i][0].userId}
+        emails = {e for i in slow if (e := _lead_key(prepared[i][0], prepared[i][1])[1])}
+        known = find_leads(session, ext, emails)
+        for i in slow:
+            msg, fields, extra = prepared[i]
+            user_id, email = _lead_key(msg, fields)
+            lead = (known.get(f"id:{user_id}") if user_id else None) or (
+                known.get(f"email:{email}") if email else None
+            )
+            if lead is None and (user_id or email):
+                lead = Lead(
+                    external_id=user_id,
+                    email=email,
+                    source=fields.get("source"),
+                    created_at=msg.timestamp or datetime.now(UTC),
+                )
+                session.add(lead)
+            if lead is None:
+                continue
+            if user_id and lead.external_id is None:
+                lead.external_id = user_id
+            if isinstance(msg, IdentifyMessage):
+                apply_fields(lead, fields, extra)
+            if user_id:
+                known[f"id:{user_id}"] = lead
+            if email:
+                known[f"email:{email}"] = lead
+            touched[i] = lead
+        with session.no_autoflush:
+            link_accounts(session, list(touched.values()))
+        session.flush()
+    for i, (msg, fields, _) in enumerate(prepared):
+        if i in touched:
+            resolved[i] = touched[i].id
+        else:
+            user_id, email = _lead_key(msg, fields)
+            resolved[i] = by_ext.get(user_id) or by_email.get(email)
+    return resolved
