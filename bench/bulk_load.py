@@ -71,6 +71,8 @@ def load(url: str, engine, n_leads: int, events_per_lead: int = 20) -> dict[str,
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(text(SENIORITY_SQL))
+        # events were copied in behind the summaries' back: the next full rescore fills them
+        conn.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
         conn.execute(text("SELECT setval('leads_id_seq', (SELECT max(id) FROM leads))"))
         conn.execute(text("SET maintenance_work_mem = '1GB'"))
         conn.execute(text("CREATE INDEX ix_events_lead_time ON events (lead_id, occurred_at)"))
