@@ -11,6 +11,7 @@ QUICK = [
     ["bench.bench_ask"],
     ["bench.bench_draft_latency"],
     ["bench.bench_prompt_size"],
+    ["bench.bench_embeddings"],
     ["bench.bench_slack_alert"],
     ["bench.bench_alert"],
     ["bench.bench_worker"],

@@ -1,10 +1,12 @@
-"""Embedders: 384-d unit vectors, stable across processes, semantically sane, fast, wired right."""
+"""Embedders: 384-d unit vectors, stable across processes, semantically sane, wired right.
+
+Speed is measured by bench/bench_embeddings.py, not asserted here.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import types
 
 import numpy as np
@@ -75,24 +77,6 @@ def test_similar_texts_are_closer_than_unrelated_ones(anchor, similar, unrelated
     a, s, u = LexicalEmbedder().embed([anchor, similar, unrelated])
 
     assert float(a @ s) > float(a @ u) + 0.2
-
-
-def test_lexical_embeds_at_least_5000_short_sentences_per_second():
-    words = ["lead", "demo", "pricing", "team", "revenue", "webinar", "report", "pipeline"]
-    words += ["quarter", "trial", "security"]
-    sentences = [
-        f"{words[i % 11]} {words[(i * 7) % 11]} update {i} for {words[(i * 3) % 11]} team {i * 13}"
-        for i in range(5000)
-    ]
-    embedder = LexicalEmbedder()
-    timings = []
-    for _ in range(2):  # best of a cold and a warm run, so a busy CI core does not flake it
-        started = time.perf_counter()
-        vectors = embedder.embed(sentences)
-        timings.append(time.perf_counter() - started)
-
-    assert vectors.shape == (5000, 384)
-    assert min(timings) < 1.0, f"{5000 / min(timings):.0f} sentences/s"
 
 
 class _FakeClient:
