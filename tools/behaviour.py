@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core.models.behaviour import RECENT_KEPT
-from tools.segment_filter import BEHAVIOUR
+from tools.segment_fields import BEHAVIOUR
 from tools.summary_filter import MAX_WINDOW_DAYS, SUMMARISED
 
 HORIZON_DAYS = MAX_WINDOW_DAYS + 1  # a day of slack for query times a little before a rescore

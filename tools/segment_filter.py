@@ -30,62 +30,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tools.segment_fields import (
+    ATTRIBUTES,
+    BEHAVIOUR,
+    CASE_INSENSITIVE,
+    COMPUTED,
+    DAYS_SINCE,
+)
 from tools.summary_filter import summary_condition
 
-ATTRIBUTES = {
-    "email": "text",
-    "first_name": "text",
-    "last_name": "text",
-    "title": "text",
-    "seniority": "text",
-    "persona": "text",
-    "company": "text",
-    "industry": "text",
-    "company_size": "int",
-    "country": "text",
-    "timezone": "text",
-    "source": "text",
-    "product_interest": "text",
-    "lifecycle_stage": "text",
-    "consent": "text",
-    "missing_key_fields": "int",
-    "score": "int",
-    "fit_score": "int",
-    "engagement_score": "int",
-    "tier": "text",
-    "stage": "text",
-}
-# Whole days elapsed since a timestamp column; compiled to range conditions so indexes apply.
-DAYS_SINCE = {
-    "inactive_days": "coalesce(leads.last_engaged_at, leads.created_at)",
-    "created_days": "leads.created_at",
-}
-COMPUTED = {"owner": "(SELECT r.email FROM reps r WHERE r.id = leads.owner_rep_id)"}
-CASE_INSENSITIVE = {"email", "first_name", "last_name", "title", "company", "owner"}
-# metric -> SQL condition over an events row `e`
-BEHAVIOUR = {
-    "events": "TRUE",
-    "page_views": "e.type = 'page_viewed'",
-    "pricing_views": "e.type = 'page_viewed' AND e.category = 'pricing'",
-    "case_study_views": "e.type = 'page_viewed' AND e.category = 'case_study'",
-    "comparison_views": "e.type = 'page_viewed' AND e.category = 'comparison'",
-    "blog_views": "e.type = 'page_viewed' AND e.category = 'blog'",
-    "careers_views": "e.type = 'page_viewed' AND e.category = 'careers'",
-    "downloads": "e.type IN ('content_downloaded', 'form_submitted') AND e.asset_type IS NOT NULL",
-    "whitepaper_downloads": "e.type IN ('content_downloaded', 'form_submitted') "
-    "AND e.asset_type IN ('whitepaper', 'ebook')",
-    "case_study_downloads": "e.type IN ('content_downloaded', 'form_submitted') "
-    "AND e.asset_type = 'case_study'",
-    "email_opens": "e.type = 'email_opened'",
-    "email_clicks": "e.type = 'email_clicked'",
-    "emails_sent": "e.type = 'email_sent'",
-    "replies": "e.type = 'reply_received'",
-    "webinars_attended": "e.type = 'webinar_attended'",
-    "webinar_registrations": "e.type = 'webinar_registered'",
-    "demo_requests": "e.type = 'demo_requested'",
-    "trials": "e.type = 'trial_started'",
-    "meetings": "e.type = 'meeting_booked'",
-}
 # stands for the lead id column in behaviour subqueries until the FROM clause is known
 LEAD_ID = "__lead_id__"
 OPS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
