@@ -9,7 +9,7 @@ from cli import drafts as drafts_cli
 from cli.ask import ask as ask_command
 from cli.eval import eval_command
 from cli.simulate import simulate as simulate_command
-from cli.worker import imap_poll, worker
+from cli.worker import imap_poll, unconfirmed, worker
 
 app = typer.Typer(
     help="nurture: an AI lead-nurture agent.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -27,6 +27,7 @@ app.command()(drafts_cli.draft)
 app.add_typer(drafts_cli.app, name="drafts")
 app.command("ask")(ask_command)
 app.command()(worker)
+app.command()(unconfirmed)
 app.command("imap-poll")(imap_poll)
 app.command("simulate")(simulate_command)
 

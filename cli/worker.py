@@ -1,4 +1,4 @@
-"""`nurture worker` (sequences, sweeps, sending) and `nurture imap-poll` (replies by IMAP)."""
+"""`nurture worker` (sequences, sweeps, sending), `nurture unconfirmed` and `nurture imap-poll`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def worker(
                 f"{s.branched} branched | outbox: {o.sent} sent, {o.held} held, "
                 f"{o.cancelled} cancelled, {o.retried} retrying, {o.failed} failed"
             )
+        if o.unconfirmed:
+            err_console.print(
+                f"[yellow]{o.unconfirmed} email(s) unconfirmed[/yellow] (handed to the relay, "
+                "outcome unknown; not resent): see `nurture unconfirmed`"
+            )
 
     with database() as db:
         transport = make_transport(settings)
@@ -62,6 +67,42 @@ def worker(
         except KeyboardInterrupt:
             n = 0
     console.print(f"worker {name} stopped after {n} iterations")
+
+
+def unconfirmed(
+    delivered: int | None = typer.Option(None, help="outbox id the relay did deliver"),
+    resend: int | None = typer.Option(None, help="outbox id to send again (same Message-ID)"),
+    by: str = typer.Option("cli", help="who decided"),
+) -> None:
+    """List emails whose delivery is unknown (sender stopped during SMTP DATA), or decide one."""
+    from sqlalchemy import select
+
+    from core.models import Outbox
+    from tools import clock
+    from tools.send_outcome import resolve_unconfirmed
+
+    with database() as db, db.session() as session:
+        if delivered is not None or resend is not None:
+            row_id = delivered if delivered is not None else resend
+            try:
+                outcome = resolve_unconfirmed(
+                    session, row_id, delivered=delivered is not None, by=by, now=clock.now()
+                )
+            except ValueError as exc:
+                err_console.print(f"[red]error:[/red] {exc}")
+                raise typer.Exit(2) from exc
+            console.print(f"outbox {row_id}: {outcome}")
+            return
+        rows = session.scalars(
+            select(Outbox).where(Outbox.status == "unconfirmed").order_by(Outbox.sent_at)
+        ).all()
+        for row in rows:
+            waiting = " (a sender still waits for the relay)" if row.claimed_by else ""
+            console.print(
+                f"{row.id}  {row.sent_at:%Y-%m-%d %H:%M}  {row.to_email}  {row.message_id}"
+                f"  {row.subject!r}{waiting}"
+            )
+        console.print(f"{len(rows)} unconfirmed")
 
 
 def imap_poll(

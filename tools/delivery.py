@@ -1,4 +1,10 @@
-"""Deliver composed emails over SMTP or into a file outbox, classifying every failure."""
+"""Deliver composed emails over SMTP or into a file outbox, classifying every failure.
+
+SMTP has one moment of no return: the relay's reply to the end of DATA. A transport given a
+`before_data` checkpoint calls it right before the DATA command (after MAIL FROM and RCPT TO were
+accepted); the checkpoint commits "this message may now be delivered" and may withdraw the send.
+A connection lost after that point is `uncertain`: the relay may have accepted the message.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,19 +36,57 @@ class DeliveryResult:
     smtp_code: int | None = None
     detail: str = ""
     recipient_refused: bool = False  # the address itself was rejected: mark the lead bounced
+    uncertain: bool = False  # lost after DATA began: the relay may have accepted the message
 
     @property
     def temporary_failure(self) -> bool:
-        """True when a later retry may succeed."""
-        return not self.ok and not self.permanent_failure
+        """True when a later retry may succeed (never when the message may have gone out)."""
+        return not self.ok and not self.permanent_failure and not self.uncertain
+
+
+Checkpoint = Callable[[], bool]  # True: go ahead with DATA; False: withdraw the message
 
 
 class Transport(Protocol):
     """Anything that can deliver a composed message."""
 
-    def send(self, message: EmailMessage) -> DeliveryResult:
-        """Deliver one message and report the outcome without raising."""
+    def send(self, message: EmailMessage, before_data: Checkpoint | None = None) -> DeliveryResult:
+        """Deliver one message and report the outcome without raising.
+
+        `before_data` is called once right before the message can no longer be taken back; a
+        transport that cannot deliver a Message-ID twice (the file outbox) may skip it.
+        """
         ...
+
+
+class _Withdrawn(Exception):
+    """The checkpoint said no: the message was never handed over."""
+
+
+class _CheckpointMixin:
+    """Call the checkpoint before DATA (smtplib.sendmail calls `self.data` after RCPT TO)."""
+
+    checkpoint: Checkpoint | None = None
+    data_started = False
+
+    def data(self, msg):  # smtplib's method, with the checkpoint in front
+        if self.checkpoint is not None:
+            try:
+                go = self.checkpoint()
+            except Exception as exc:  # the transport never raises: a failed checkpoint withdraws
+                raise _Withdrawn(f"checkpoint failed: {exc}") from exc
+            if not go:
+                raise _Withdrawn("the claim was lost")
+        self.data_started = True
+        return super().data(msg)
+
+
+class _SMTP(_CheckpointMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_CheckpointMixin, smtplib.SMTP_SSL):
+    pass
 
 
 class SmtpTransport:
@@ -70,7 +115,7 @@ class SmtpTransport:
         self.envelope_from, self.local_hostname = envelope_from, local_hostname
         self.ssl_context = ssl_context
 
-    def send(self, message: EmailMessage) -> DeliveryResult:
+    def send(self, message: EmailMessage, before_data: Checkpoint | None = None) -> DeliveryResult:
         """Deliver one message; errors come back as a classified DeliveryResult, never raised."""
         if not any(message.get(name) for name in ("To", "Cc", "Bcc")):
             return DeliveryResult(False, True, None, "message has no To, Cc or Bcc recipient")
@@ -84,8 +129,11 @@ class SmtpTransport:
             return DeliveryResult(
                 False, False, getattr(exc, "smtp_code", None), f"cannot connect to {where}: {exc}"
             )
+        smtp.checkpoint = before_data
         try:
             refused = smtp.send_message(message, from_addr=self.envelope_from)
+        except _Withdrawn as exc:
+            return DeliveryResult(False, False, None, f"withdrawn before DATA: {exc}")
         except smtplib.SMTPRecipientsRefused as exc:
             replies = list(exc.recipients.values()) or [(550, b"no recipients accepted")]
             code, text = max(replies, key=lambda reply: reply[0] < 500)  # prefer a 4xx: retryable
@@ -99,6 +147,10 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             return _classify(exc.smtp_code, exc.smtp_error, "session")
         except (smtplib.SMTPException, OSError) as exc:  # dropped connection, timeout mid-send
+            if smtp.data_started:  # the relay may have taken the message before we lost it
+                return DeliveryResult(
+                    False, False, None, f"connection lost during DATA: {exc}", uncertain=True
+                )
             return DeliveryResult(False, False, None, f"connection lost while sending: {exc}")
         except ValueError as exc:  # smtplib refuses e.g. several To headers
             return DeliveryResult(False, True, None, f"message cannot be sent as is: {exc}")
@@ -110,14 +162,14 @@ class SmtpTransport:
             )
         return DeliveryResult(True, smtp_code=250, detail=f"accepted by {self.host}:{self.port}")
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _SMTP | _SMTPSSL:
         """Open a connection, upgrade it to TLS when configured, and log in."""
         context = self.ssl_context or ssl.create_default_context()
         kwargs = {"timeout": self.timeout, "local_hostname": self.local_hostname}
         if self.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, context=context, **kwargs)
+            smtp: _SMTP | _SMTPSSL = _SMTPSSL(self.host, self.port, context=context, **kwargs)
         else:
-            smtp = smtplib.SMTP(self.host, self.port, **kwargs)
+            smtp = _SMTP(self.host, self.port, **kwargs)
         try:
             if self.security == "starttls":
                 smtp.ehlo()
@@ -145,8 +197,11 @@ class FileOutbox:
             safe = f"{safe}-{hashlib.sha256(core.encode('utf-8', 'replace')).hexdigest()[:12]}"
         return self.directory / f"{safe}.eml"
 
-    def send(self, message: EmailMessage) -> DeliveryResult:
-        """Write the message atomically; a Message-ID already in the outbox is not rewritten."""
+    def send(self, message: EmailMessage, before_data: Checkpoint | None = None) -> DeliveryResult:
+        """Write the message atomically; a Message-ID already in the outbox is not rewritten.
+
+        No checkpoint is needed: writing a Message-ID twice is impossible, so a resend is safe.
+        """
         message_id = str(message.get("Message-ID") or "").strip()
         if not message_id.strip("<>"):
             return DeliveryResult(False, True, None, "message has no Message-ID to name its file")

@@ -179,7 +179,8 @@ def last_emails_at(
     when = case((Outbox.status == "sending", sending_at), else_=Outbox.sent_at)
     if include_queued:
         when = func.coalesce(when, Outbox.created_at)
-    statuses = ("queued", "sending", "sent") if include_queued else ("sending", "sent")
+    # an unconfirmed email (handed to the relay, outcome unknown) counts as sent at hand-over
+    statuses = ("sending", "unconfirmed", "sent") + (("queued",) if include_queued else ())
     out_q = select(Outbox.lead_id, func.max(when)).where(
         Outbox.lead_id.in_(lead_ids), Outbox.status.in_(statuses)
     )

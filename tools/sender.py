@@ -16,11 +16,21 @@ Exactly-once rests on four things, in this order:
    `email_sent` event (unique by Message-ID) and the enrollment's next step in the same commit.
    A sender that lost its lease records nothing.
 
-A crash before step 3 leaves the row `sending` until its lease ends; the next pass re-checks the
-guardrails and sends it: nothing lost. A crash between the relay's "250 accepted" and the commit
-in step 4 is the one window no sender can close without the relay's help: the retry goes out with
-the same Message-ID (the file outbox drops it; mail clients thread it as the same message). The
-lease (5 minutes) is far longer than an SMTP attempt (30 s timeout), so a slow sender is never
+Step 3 has a checkpoint for SMTP: after MAIL FROM and RCPT TO are accepted and right before DATA,
+the row is committed `sending -> unconfirmed` (tools/send_outcome.hand_over; a sender that lost
+its claim withdraws instead). Recovery then follows where the crash happened:
+
+- before the checkpoint (the relay never got DATA): the row stays `sending`; after its lease the
+  next pass re-checks the guardrails and sends it once more. Nothing lost, nothing doubled.
+- after the checkpoint (the relay may have accepted it, "250" or not): the row is `unconfirmed`
+  and is never resent automatically. After its lease it is surfaced (a `delivery_unconfirmed`
+  hold on the timeline, counted in the pass's report); it counts against the frequency cap as
+  sent at the hand-over; a person decides with `resolve_unconfirmed` (delivered: recorded as sent;
+  not delivered: queued again with the same Message-ID). A connection lost during DATA is the
+  same case, without the crash.
+- the file outbox has no checkpoint: it writes each Message-ID once, so a resend is harmless.
+
+The lease (5 minutes) is far longer than an SMTP attempt (30 s timeout), so a slow sender is never
 overtaken while still working. Temporary failures retry with exponential backoff; permanent ones
 fail the row and become bounce events through tools.ingest (consent and the trail update).
 """
@@ -41,16 +51,13 @@ from core.models import Draft, Enrollment, Lead, Outbox
 from core.settings import Settings
 from tools import clock
 from tools.compose import compose_outbox
-from tools.delivery import DeliveryResult, Transport, retry_delays
-from tools.email_events import lead_event
-from tools.enrollment import OPEN, exit_enrollment, timeline_event
+from tools.delivery import DeliveryResult, Transport
+from tools.enrollment import OPEN, exit_enrollment
 from tools.guardrails import Decision, check_delivery, record_decision
-from tools.progress import finish_step
-from tools.sequences import ALL_EXITS, UnknownSequence, get_sequence
+from tools.send_outcome import hand_over, record, sequence_context, surface_unconfirmed
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
 
 
 @dataclass
@@ -63,6 +70,7 @@ class SendReport:
     cancelled: int = 0
     retried: int = 0
     failed: int = 0
+    unconfirmed: int = 0  # handed to the relay, outcome unknown: waiting for a person
     details: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -76,6 +84,7 @@ class SendHooks:
     """Callbacks at the crash-relevant points (metrics, tests)."""
 
     after_claim: Callable[[list[int]], None] | None = None
+    before_data: Callable[[int], None] | None = None  # SMTP only, before the checkpoint
     after_send: Callable[[int, DeliveryResult], None] | None = None
 
 
@@ -90,35 +99,6 @@ _DUE = text(
     """
 )
 _LOCK_LEADS = text("SELECT id FROM leads WHERE id = ANY(:ids) ORDER BY id FOR UPDATE SKIP LOCKED")
-
-
-def sequence_context(session: Session, draft: Draft | None) -> tuple[Enrollment | None, list[str]]:
-    """The enrollment a sequence email belongs to (by draft thread, else lead and sequence)."""
-    if draft is None or draft.sequence is None:
-        return None, []
-    enrollment = (
-        session.scalars(
-            select(Enrollment)
-            .where(Enrollment.waiting_thread_id == draft.thread_id)
-            .order_by(Enrollment.id.desc())
-            .limit(1)
-            .execution_options(populate_existing=True)
-        ).first()
-        or session.scalars(
-            select(Enrollment)
-            .where(
-                Enrollment.lead_id == draft.lead_id,
-                Enrollment.sequence == draft.sequence,
-                Enrollment.status.in_(OPEN),
-            )
-            .execution_options(populate_existing=True)
-        ).first()
-    )
-    try:
-        exits = list(get_sequence(draft.sequence).exit_on)
-    except UnknownSequence:
-        exits = list(ALL_EXITS)
-    return enrollment, exits
 
 
 def _decide(session: Session, row: Outbox, lead: Lead, now: datetime) -> tuple[Decision, Any]:
@@ -145,6 +125,7 @@ def _thread(session: Session, row: Outbox, enrollment: Enrollment | None) -> Non
 
 def claim(session: Session, now: datetime, limit: int, token: str, report: SendReport) -> list[int]:
     """Claim due rows whose guardrails pass (leased to `token`); hold or cancel the rest; commit."""
+    report.unconfirmed += surface_unconfirmed(session, now)
     rows = session.execute(_DUE, {"now": now, "limit": limit}).all()
     locked = set(session.execute(_LOCK_LEADS, {"ids": sorted({r.lead_id for r in rows})}).scalars())
     claimed = []
@@ -204,86 +185,19 @@ def send_due(
         except ValueError as exc:
             result = DeliveryResult(False, True, None, f"cannot compose: {exc}")
         else:
-            result = transport.send(message)
+            result = transport.send(
+                message, before_data=_checkpoint(session, row_id, token, now, hooks)
+            )
         if hooks.after_send:
             hooks.after_send(row_id, result)
         record(session, row_id, token, result, now, report)
     return report
 
 
-def record(
-    session: Session, row_id: int, token: str, result: DeliveryResult, now: datetime, report
-) -> None:
-    """Write one delivery outcome (compare-and-set on the claim token) and commit."""
-    row = session.scalars(
-        select(Outbox)
-        .where(Outbox.id == row_id, Outbox.status == "sending", Outbox.claimed_by == token)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if row is None:
-        log.warning("outbox %s: lease lost before recording (%s)", row_id, result.detail)
-        session.rollback()
-        return
-    draft = session.get(Draft, row.draft_id)
-    enrollment, _ = sequence_context(session, draft)
-    live = None  # advance only the enrollment that waits on exactly this draft's thread
-    if enrollment is not None and enrollment.status in OPEN and draft is not None:
-        live = enrollment if enrollment.waiting_thread_id == draft.thread_id else None
-    row.lease_until = row.claimed_by = None
-    if result.ok:
-        row.status, row.sent_at, row.last_error = "sent", now, None
-        _mark_sent(session, row, draft, now)
-        if live is not None and draft.step is not None:
-            live.last_message_id = row.message_id
-            finish_step(session, live, draft.step, now)
-        report.sent += 1
-    elif result.temporary_failure and row.attempts < MAX_ATTEMPTS:
-        row.status, row.last_error = "queued", result.detail
-        row.next_attempt_at = now + timedelta(seconds=retry_delays(row.attempts))
-        report.retried += 1
-    else:
-        row.status, row.last_error = "failed", result.detail
-        _set_draft(session, draft, "failed")
-        if live is not None and draft.step is not None:
-            finish_step(session, live, draft.step, now, skipped=f"delivery failed: {result.detail}")
-        report.failed += 1
-    session.commit()
-    if row.status == "failed":  # a bounce, through ingestion: the trail and consent update
-        bounce = "hard" if result.recipient_refused else "soft"
-        props = {
-            "message_id": row.message_id,
-            "outbox_id": row.id,
-            "bounce_type": bounce,
-            "smtp_code": result.smtp_code,
-            "reason": result.detail,
-        }
-        lead = session.get(Lead, row.lead_id)
-        lead_event(session, lead, "Email Bounced", f"bounce:{row.message_id}", props, now)
+def _checkpoint(session: Session, row_id: int, token: str, now: datetime, hooks: SendHooks):
+    def before_data() -> bool:
+        if hooks.before_data:
+            hooks.before_data(row_id)
+        return hand_over(session, row_id, token, now)
 
-
-def _set_draft(session: Session, draft: Draft | None, status: str) -> None:
-    if draft is not None:
-        session.execute(
-            text(
-                "UPDATE drafts SET status = :s WHERE id = :id "
-                "AND status IN ('approved', 'edited', 'queued', 'sending')"
-            ),
-            {"s": status, "id": draft.id},
-        )
-
-
-def _mark_sent(session: Session, row: Outbox, draft: Draft | None, now: datetime) -> None:
-    _set_draft(session, draft, "sent")
-    timeline_event(
-        session,
-        row.lead_id,
-        row.message_id,
-        "email_sent",
-        now,
-        outbox_id=row.id,
-        draft_id=row.draft_id,
-        subject=row.subject,
-        sequence=draft.sequence if draft else None,
-        step=draft.step if draft else None,
-    )
+    return before_data

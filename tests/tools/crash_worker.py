@@ -2,7 +2,8 @@
 
     python -m tests.tools.crash_worker <database-url> <mode> <outbox-dir-or-smtp-port>
 
-modes: sender-after-claim, sender-after-send, worker-after-claim.
+modes: sender-after-claim, sender-before-data (SMTP: RCPT accepted, before the checkpoint),
+sender-after-send (after the relay's reply), worker-after-claim.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ def main(url: str, mode: str, target: str) -> None:
     transport = (
         SmtpTransport("127.0.0.1", int(target), "none") if target.isdigit() else FileOutbox(target)
     )
-    hooks = (
-        SendHooks(after_claim=die) if mode == "sender-after-claim" else SendHooks(after_send=die)
-    )
+    hooks = {
+        "sender-after-claim": SendHooks(after_claim=die),
+        "sender-before-data": SendHooks(before_data=die),
+        "sender-after-send": SendHooks(after_send=die),
+    }[mode]
     settings = Settings(
         DATABASE_URL=url, NURTURE_PUBLIC_URL="https://nurture.example", _env_file=None
     )

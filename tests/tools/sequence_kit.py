@@ -81,8 +81,8 @@ class Recorder:
     messages: list[EmailMessage] = field(default_factory=list)
     result: DeliveryResult = field(default_factory=lambda: DeliveryResult(True, detail="ok"))
 
-    def send(self, message: EmailMessage) -> DeliveryResult:
-        """Record the message and answer with `result`."""
+    def send(self, message: EmailMessage, before_data=None) -> DeliveryResult:
+        """Record the message and answer with `result` (idempotent like the file outbox)."""
         if self.result.ok:
             self.messages.append(message)
         return self.result

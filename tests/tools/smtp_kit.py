@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ class Inbox:
     def __init__(self) -> None:
         self.raw: list[bytes] = []
         self.rcpt_reply = "250 OK"
+        self.data_delay = 0.0  # seconds to wait before the reply to DATA (a slow relay)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         """Accept or refuse the recipient as configured."""
@@ -25,8 +27,10 @@ class Inbox:
         return self.rcpt_reply
 
     async def handle_DATA(self, server, session, envelope):
-        """Keep the message."""
+        """Keep the message (it is accepted even if the client stops waiting for the reply)."""
         self.raw.append(envelope.original_content or envelope.content)
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted"
 
     @property
