@@ -25,7 +25,7 @@ import orjson
 import psycopg
 from sqlalchemy import make_url, text
 
-from bench.common import bench_database
+from bench.common import BENCH_HOME, bench_database
 from core.demo_data import generate
 
 KEY = "bench-key"
@@ -39,6 +39,28 @@ def _wait(base: str) -> None:
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError("server did not start")
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of a process and its descendants, live or already reaped (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), [int(x) for x in fields[11:15]])
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            utime, stime, cutime, cstime = stats[pid][1]
+            own = utime + stime + (cutime + cstime if pid == root else 0)
+            total += own / tick
+            todo += [child for child, (ppid, _) in stats.items() if ppid == pid]
+    return total
 
 
 def _post_all(base: str, messages: list[dict], batch: int, clients: int) -> float:
@@ -123,7 +145,12 @@ def main() -> None:
         try:
             _wait(base)
             _post_all(base, data.leads, args.batch, args.clients)
+            pid_file = BENCH_HOME.resolve() / "bench-ingest" / "postmaster.pid"
+            postmaster = int(pid_file.read_text().split()[0])
+            before = (time.process_time(), _tree_cpu(server.pid), _tree_cpu(postmaster))
             elapsed = _post_all(base, events, args.batch, args.clients)
+            after = (time.process_time(), _tree_cpu(server.pid), _tree_cpu(postmaster))
+            cpu = [b - a for a, b in zip(before, after, strict=True)]
         finally:
             server.terminate()
             server.wait(10)
@@ -140,6 +167,10 @@ def main() -> None:
     print(f"API ingest with inline scoring: {api_rate:,.0f} events/s ({elapsed:.2f} s)")
     print(f"raw COPY of the same rows:      {copy_rate:,.0f} events/s ({copy_elapsed:.2f} s)")
     print(f"ratio API / COPY: {api_rate / copy_rate:.0%}")
+    print(
+        f"CPU seconds while posting: clients {cpu[0]:.1f}, API workers {cpu[1]:.1f}, "
+        f"PostgreSQL {cpu[2]:.1f} (wall {elapsed:.1f} s on {os.cpu_count()} cores)"
+    )
     print(f"load average (1/5/15 min): {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
 
