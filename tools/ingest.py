@@ -164,8 +164,14 @@ def _project(session: Session, inserted) -> None:
 
 _CLAIM = text("DELETE FROM ingest_batches WHERE id = :id RETURNING id")
 _PENDING = text(
-    "INSERT INTO ingest_batches (event_ids, lead_ids) VALUES (:events, :leads) RETURNING id"
+    "INSERT INTO ingest_batches (event_ids, lead_ids) "
+    "VALUES (CAST(:events AS bigint[]), CAST(:leads AS bigint[])) RETURNING id"
 )
+
+
+def _int_array(values: list[int]) -> str:
+    """A bigint[] literal: psycopg's list adapter inspects every element, this does not."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def downstream(
@@ -202,7 +208,8 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
             result = store(session, messages, source)
             if result.event_ids:
                 result.batch_id = session.execute(
-                    _PENDING, {"events": result.event_ids, "leads": result.lead_ids}
+                    _PENDING,
+                    {"events": _int_array(result.event_ids), "leads": _int_array(result.lead_ids)},
                 ).scalar_one()
             session.commit()
             break

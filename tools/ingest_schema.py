@@ -39,8 +39,10 @@ class _Message(BaseModel):
 
     @model_validator(mode="after")
     def _check_identity_and_time(self):
-        traits = getattr(self, "traits", None) or {}
-        if not (self.userId or self.anonymousId or traits.get("email")):
+        # `traits` only when needed: a missing attribute takes pydantic's slow __getattr__ path
+        if not (
+            self.userId or self.anonymousId or (getattr(self, "traits", None) or {}).get("email")
+        ):
             raise ValueError("either userId or anonymousId (or traits.email) is required")
         if self.timestamp is not None:
             if self.timestamp.tzinfo is None:
