@@ -24,7 +24,7 @@ CASSETTES = Path(__file__).resolve().parent / "cassettes"
 REPLAY_KEY = "sk-replay-not-a-real-key"  # replay needs a key-shaped value; nothing is sent
 Mode = Literal["live", "record", "replay"]
 SECRET_HEADERS = ("authorization", "api-key", "openai-organization", "openai-project", "cookie")
-_PRIVATE_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
+PRIVATE_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
 
 
 class ReplayMismatch(RuntimeError):
@@ -35,11 +35,12 @@ class LiveSetupError(RuntimeError):
     """The live suite cannot start (no cassette to replay, vcrpy missing, --record without key)."""
 
 
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """Drop account-identifying response headers before a recording is saved."""
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """Drop account-identifying response headers before a recording is saved (vcrpy's
+    before_record_response; tests/conftest_vcr.py uses it too)."""
     headers = response.get("headers", {})
     for name in list(headers):
-        if name.lower() in _PRIVATE_RESPONSE_HEADERS:
+        if name.lower() in PRIVATE_RESPONSE_HEADERS:
             del headers[name]
     return response
 
@@ -49,7 +50,7 @@ def cassette_options(record_mode: str) -> dict[str, Any]:
     return {
         "record_mode": record_mode,
         "filter_headers": list(SECRET_HEADERS),
-        "before_record_response": _scrub_response,
+        "before_record_response": scrub_response,
         "match_on": ["method", "uri", "body"],
         "allow_playback_repeats": False,
         "decode_compressed_response": True,
@@ -80,9 +81,9 @@ class GuardedClient:
         return ReplayMismatch(
             f"{what}: no interaction in {self.cassette} matches this request (method, URI and "
             "body are matched, so a changed prompt, schema, model name or scenario cannot replay "
-            "an old answer). Re-record with a key (`nurture eval drafts --backend openai "
+            "an old answer). Re-record with a key (`nurture eval <suite> --backend openai "
             "--record`) or regenerate the synthesized cassette (`python -m "
-            f"evals.cassettes.synthesize`). vcrpy said: {' '.join(detail)[:600]}"
+            f"tests.evals.make_live_cassettes`). vcrpy said: {' '.join(detail)[:600]}"
         )
 
     def structured(self, purpose: str, messages: list[dict], schema: type, *, tools=None):

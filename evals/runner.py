@@ -10,7 +10,8 @@ from evals.model import RunResult, SuiteResult
 from evals.provenance import prompt_hashes
 
 SUITES = ("replies", "trajectories", "safety", "drafts", "analytics")
-RECORDABLE = ("drafts",)  # suites whose --backend openai run records and replays cassettes
+# suites whose --backend openai run records and replays cassettes (evals/cassettes/)
+RECORDABLE = ("replies", "drafts")
 
 
 def run_suite(name: str, backend: str, *, record: bool = False) -> SuiteResult:

@@ -7,19 +7,9 @@ from typing import Any
 
 import pytest
 
+from evals.live import scrub_response
+
 CASSETTE_DIR = Path(__file__).resolve().parent / "cassettes"
-
-# Response headers that identify an account or set cookies never reach a cassette.
-_PRIVATE_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """Drop account-identifying response headers before a recording is saved."""
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in _PRIVATE_RESPONSE_HEADERS:
-            del headers[name]
-    return response
 
 
 def vcr_settings(record_mode: str = "none") -> dict[str, Any]:
@@ -27,7 +17,7 @@ def vcr_settings(record_mode: str = "none") -> dict[str, Any]:
     return {
         "record_mode": record_mode,
         "filter_headers": ["authorization", "api-key", "openai-organization", "openai-project"],
-        "before_record_response": _scrub_response,
+        "before_record_response": scrub_response,
         # The body is part of the match, so a changed prompt or schema cannot replay an old answer.
         "match_on": ["method", "scheme", "host", "port", "path", "body"],
         "allow_playback_repeats": False,

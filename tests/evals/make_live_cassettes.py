@@ -1,6 +1,7 @@
-"""Synthesize evals/cassettes/drafts_live.yaml: real SDK request bytes, synthesized answers.
+"""Synthesize evals/cassettes/{drafts,replies}_live.yaml: real SDK request bytes, made-up answers.
 
-Run from the repository root:  .venv/bin/python -m tests.evals.make_live_cassettes
+Run from the repository root (no suite named: both):
+    .venv/bin/python -m tests.evals.make_live_cassettes [drafts] [replies]
 
 The drafts suite's live subset runs through the real agent graph and the real OpenAIClient,
 pointed at a throwaway server on 127.0.0.1 that answers in the Chat Completions wire format:
@@ -10,6 +11,11 @@ rubric scores (one answer is invalid on purpose, to exercise the corrective retr
 the exchange; the script re-addresses it to https://api.openai.com/v1, keeps only stable request
 headers, gives responses api.openai.com-shaped headers, and replays it once offline to prove it
 matches. Nothing here talks to OpenAI: the answers measure the plumbing, not a model.
+
+The replies suite's live subset (evals/datasets/replies_live.yaml) goes through the product's
+LLM classification path (agent/classify.py -> agent/classify_llm.py, prompts/classify_reply.yaml,
+strict `json_schema` for `ClassifiedReply`); each request is answered with the dataset's gold
+label and gold extractions for the reply it carries, so a replay scores 1.0 by construction.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,13 +31,22 @@ from pathlib import Path
 import yaml
 
 from evals.live import CASSETTES
+from evals.replies_metrics import DEFAULT_DATASET, load_dataset, to_input
 from tests.cassettes.make_handwritten import _REASONS, KEPT_REQUEST_HEADERS, _chat, _headers, _ident
+from tools.reply_schema import LABELS
 
-NAME = "drafts_live"
-NOTE = (
-    "# SYNTHESIZED by tests/evals/make_live_cassettes.py (see evals/cassettes/README.md), not\n"
-    "# recorded from a model: the answers measure the plumbing, not a model. Do not edit.\n"
-)
+NOTES = {  # the first line must start with "# SYNTHESIZED" (evals/live.py LiveSession.synthesized)
+    "drafts": (
+        "# SYNTHESIZED by tests/evals/make_live_cassettes.py (see evals/cassettes/README.md), not\n"
+        "# recorded from a model: the answers measure the plumbing, not a model. Do not edit.\n"
+    ),
+    "replies": (
+        "# SYNTHESIZED by tests/evals/make_live_cassettes.py: synthesized, not recorded (see\n"
+        "# evals/cassettes/README.md). Request bytes are the real SDK's; every answer is the\n"
+        "# dataset's gold label and extractions, so a replay measures the plumbing, not a model.\n"
+        "# Do not edit: regenerate or re-record.\n"
+    ),
+}
 _FACT = re.compile(r"^\[(?P<id>[^\]]+)\] \((?P<kind>\w+), [^,]+, (?P<source>[^)]*)\) (?P<text>.+)$")
 _ASKY = re.compile(
     r"\?|\b(book|schedule|click|register|sign up|download|reply|let me know|check out|take a look"
@@ -86,6 +102,38 @@ def judge_answer(request: dict, seen: int) -> dict:
                         "reasons": reasons}}  # fmt: skip
 
 
+GOLD_CONFIDENCE = 0.93
+
+
+def classify_answer(request: dict) -> dict:
+    """A ClassifiedReply with the gold label and extractions of the reply the request carries."""
+    from agent.classify_llm import prompt_text
+
+    text = _user_text(request)
+    block = text.split('<reply untrusted="true">', 1)[1].rsplit("</reply>", 1)[0]
+    rows = [r for r in load_dataset(DEFAULT_DATASET) if prompt_text(to_input(r)) in block]
+    if len(rows) != 1:
+        raise ValueError(f"{len(rows)} dataset rows match the reply in this request")
+    row = rows[0]
+    label = row["label"]
+    rest = round((1 - GOLD_CONFIDENCE) / (len(LABELS) - 1), 3)
+    return {
+        "label": label,
+        "confidence": GOLD_CONFIDENCE,
+        "labels": [
+            {"label": name, "confidence": GOLD_CONFIDENCE if name == label else rest}
+            for name in LABELS
+        ],
+        "follow_up_date": row.get("follow_up_date"),
+        "referral_name": row.get("referral_name"),
+        "referral_email": row.get("referral_email"),
+        "proposed_times": list(row.get("proposed_times") or []),
+        "competitor": row.get("competitor"),
+        "question": row.get("question"),
+        "rationale": f"synthesized: the gold label of {row['id']}, not a model's answer",
+    }
+
+
 def answer(request: dict, state: dict) -> dict:
     """The assistant message for one chat request, by what the request asks for."""
     if request.get("tools"):
@@ -101,6 +149,8 @@ def answer(request: dict, state: dict) -> dict:
     elif schema == "JudgeAnswer":
         content = judge_answer(request, state["judged"])
         state["judged"] += 1
+    elif schema == "ClassifiedReply":
+        content = classify_answer(request)
     else:
         raise ValueError(f"no synthesized answer for response format {schema!r}")
     return {"message": {"content": json.dumps(content, separators=(",", ":"))}, "finish": "stop"}
@@ -112,7 +162,8 @@ class _Server(BaseHTTPRequestHandler):
         state = self.server.state  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers["content-length"]))
         reply = answer(json.loads(raw), state)
-        body = _chat(f"{NAME}:{state['n']}", raw, reply["message"], reply["finish"])["json"]
+        seed = f"{state['name']}:{state['n']}"
+        body = _chat(seed, raw, reply["message"], reply["finish"])["json"]
         state["n"] += 1
         payload = json.dumps(body, separators=(",", ":")).encode()
         self.send_response(200)
@@ -125,15 +176,20 @@ class _Server(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-def _run_suite() -> None:
-    from evals.suites import drafts
+def _suite(suite: str):
+    from evals.suites import drafts, replies
 
-    result = drafts.run("openai", record=True)
+    return {"drafts": drafts, "replies": replies}[suite]
+
+
+def _run_suite(suite: str) -> None:
+    result = _suite(suite).run("openai", record=True)
     failing = [(c.id, c.failures) for c in result.failing]
-    print(f"recorded {len(result.cases)} scenarios; metrics {result.metrics}; failing {failing}")
+    print(f"recorded {len(result.cases)} {suite} cases; metrics {result.metrics}; "
+          f"failing {failing}")  # fmt: skip
 
 
-def tidy(path: Path, base: str) -> None:
+def tidy(path: Path, base: str, suite: str = "drafts") -> None:
     """Re-address to api.openai.com, keep stable request headers, api-shaped response headers."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for n, interaction in enumerate(data["interactions"]):
@@ -143,15 +199,24 @@ def tidy(path: Path, base: str) -> None:
         request["headers"] = {k: headers[k] for k in KEPT_REQUEST_HEADERS if k in headers}
         status = response["status"]["code"]
         response["status"]["message"] = _REASONS[status]
-        response["headers"] = _headers(f"{NAME}:{n}", status, 812)
+        response["headers"] = _headers(f"{path.stem}:{n}", status, 812)
     text = yaml.dump(data, Dumper=yaml.SafeDumper, sort_keys=True, allow_unicode=False)
-    path.write_text(NOTE + text, encoding="utf-8")
+    path.write_text(NOTES[suite] + text, encoding="utf-8")
 
 
-def main() -> None:
-    """Record the live subset against the local server, tidy it, then replay it offline."""
+def main(suites: list[str] | None = None) -> None:
+    """Synthesize each suite's cassette (default: drafts and replies)."""
+    for suite in suites or list(NOTES):
+        if suite not in NOTES:
+            raise SystemExit(f"unknown suite {suite!r}; choose from {', '.join(NOTES)}")
+        synthesize(suite)
+
+
+def synthesize(suite: str) -> None:
+    """Record a suite's live subset against the local server, tidy it, then replay it offline."""
+    name = f"{suite}_live"
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
-    server.state = {"n": 0, "judged": 0}  # type: ignore[attr-defined]
+    server.state = {"n": 0, "judged": 0, "name": name}  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/v1"
     saved = {k: os.environ.get(k) for k in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
@@ -160,26 +225,25 @@ def main() -> None:
         os.environ.pop(key, None)
     os.environ.update(pinned | {"OPENAI_API_KEY": "sk-synthesize", "OPENAI_BASE_URL": base})
     try:
-        _run_suite()
+        _run_suite(suite)
     finally:
         server.shutdown()
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    path = CASSETTES / f"{NAME}.yaml"
-    tidy(path, base)
+    path = CASSETTES / f"{name}.yaml"
+    tidy(path, base, suite)
     print(f"wrote {path}")
-    replay()
+    replay(suite)
 
 
-def replay() -> None:
+def replay(suite: str = "drafts") -> None:
     """Replay the cassette offline on a fresh eval database, as `make test` does."""
     from evals import suite_db
-    from evals.suites import drafts
 
     suite_db.close()
     saved = os.environ.pop("OPENAI_API_KEY", None), os.environ.pop("OPENAI_BASE_URL", None)
     try:
-        result = drafts.run("openai")
+        result = _suite(suite).run("openai")
     finally:
         for key, value in zip(("OPENAI_API_KEY", "OPENAI_BASE_URL"), saved, strict=True):
             if value is not None:
@@ -188,4 +252,4 @@ def replay() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
