@@ -144,12 +144,14 @@ def ensure_reviewer(session) -> None:
 
 def run_month(db, dataset, settings, *, sample_size: int, seed: int, progress=None) -> dict:
     """Run the simulated month; returns what the report needs."""
-    from agent.entry import draft_for_step, resume_review
+    from agent.entry import draft_for_step, draft_for_steps, drafts_in_batches, resume_review
     from agent.reply_graph import handle_reply
 
     start, end = dataset.anchor - timedelta(days=dataset.days), dataset.anchor
     transport = FileOutbox(settings.home / "outbox")  # the demo never uses a real relay
     drafter = lambda eid, **kw: draft_for_step(db, eid, **kw)  # noqa: E731
+    # offline drafting goes through the agent's batch path, as `nurture worker` does
+    batch_drafter = (lambda steps: draft_for_steps(db, steps)) if drafts_in_batches() else None
     review = lambda did, action, reason: resume_review(db, did, action, REVIEWER, reason=reason)  # noqa: E731
     with db.session() as session:
         ensure_reviewer(session)
@@ -184,7 +186,14 @@ def run_month(db, dataset, settings, *, sample_size: int, seed: int, progress=No
                 if t.hour == 0:
                     sweep_reengagement(session, t, lead_ids=sample)
                 session.commit()
-                process_due(session, drafter, now=t, limit=200, worker_id="demo")
+                process_due(
+                    session,
+                    drafter,
+                    now=t,
+                    limit=200,
+                    worker_id="demo",
+                    batch_drafter=batch_drafter,
+                )
                 resolve_reviews(session, t)
                 review_pending(session, sample, review)
                 send_due(session, transport, settings, now=t, limit=200, worker_id="demo")
