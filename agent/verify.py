@@ -130,10 +130,16 @@ def _starts_sentence(text: str, start: int) -> bool:
     return bool(_SENTENCE_START.search(text, max(0, i - 1), start))
 
 
-def _names(text: str, allowed: frozenset[str]) -> list[str]:
+# The helpers below are pure functions of their text (and allowlist); drafts reuse the same
+# template sentences, and the batch path verifies each draft up to three times, so they are
+# cached (tuples, so no caller can change a cached answer).
+@lru_cache(maxsize=8192)
+def _names(text: str, allowed: frozenset[str]) -> tuple[str, ...]:
     """Capitalized words that read as proper names, minus the allowlist and ordinary openers."""
     names = []
     for word, at_start in _words(text):
+        if word.islower():  # no capital anywhere: not a name (the test below, done in C)
+            continue
         lower = word.lower()
         is_capital = word[0].isupper() or any(c.isupper() for c in word[1:])
         if not is_capital or lower in allowed or lower in _GENERIC_CAPS or lower in _CALENDAR_WORDS:
@@ -141,32 +147,47 @@ def _names(text: str, allowed: frozenset[str]) -> list[str]:
         if lower == "i" or lower.startswith(("i'", "i’")) or (at_start and lower in _COMMON_WORDS):
             continue
         names.append(word)
-    return names
+    return tuple(names)
 
 
-def _calendar(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _calendar(text: str) -> tuple[str, ...]:
     """Weekday names (any case) and capitalized month names."""
     found = []
     for word, _ in _words(text):
         lower = word.lower()
         if lower in _WEEKDAYS or (lower in _CALENDAR_WORDS and word[0].isupper()):
             found.append(word)
-    return found
+    return tuple(found)
 
 
-def _numbers(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _numbers(text: str) -> tuple[str, ...]:
     """Numbers with thousands separators removed ("1,200" -> "1200")."""
-    return [re.sub(r",(?=\d{3}\b)", "", n) for n in _NUMBER.findall(text)]
+    return tuple(re.sub(r",(?=\d{3}\b)", "", n) for n in _NUMBER.findall(text))
 
 
-def _claim_markers(text: str, allowed: frozenset[str]) -> list[str]:
+@lru_cache(maxsize=8192)
+def _product_claims(text: str) -> tuple[str, ...]:
+    """The product claims in the text, as written."""
+    return tuple(m.group() for m in _PRODUCT_CLAIM.finditer(text))
+
+
+@lru_cache(maxsize=8192)
+def _mentions(raw: str, claim: str) -> bool:
+    """Whether the facts' raw text mentions the claim (any case)."""
+    return re.search(re.escape(claim), raw, re.IGNORECASE) is not None
+
+
+@lru_cache(maxsize=8192)
+def _claim_markers(text: str, allowed: frozenset[str]) -> tuple[str, ...]:
     """Everything in a sentence that makes it a factual claim needing a citation."""
     markers = [f"number {n}" for n in _numbers(text)]
     markers += [f"'{m.group()}'" for m in _MONEY_OR_PERCENT.finditer(text)]
     markers += [f"date '{w}'" for w in _calendar(text)]
     markers += [f"name '{w}'" for w in _names(text, allowed)]
-    markers += [f"product claim '{m.group()}'" for m in _PRODUCT_CLAIM.finditer(text)]
-    return markers
+    markers += [f"product claim '{claim}'" for claim in _product_claims(text)]
+    return tuple(markers)
 
 
 @lru_cache(maxsize=1024)
@@ -189,9 +210,7 @@ def _unsupported(text: str, facts: list[Fact], allowed: frozenset[str]) -> list[
     missing = [f"number {n}" for n in _numbers(text) if n not in numbers]
     missing += [f"'{w}'" for w in _names(text, allowed) + _calendar(text) if w.lower() not in words]
     missing += [
-        f"product claim '{m.group()}'"
-        for m in _PRODUCT_CLAIM.finditer(text)
-        if not re.search(re.escape(m.group()), raw, re.IGNORECASE)
+        f"product claim '{claim}'" for claim in _product_claims(text) if not _mentions(raw, claim)
     ]
     return missing
 
@@ -301,17 +320,25 @@ def verify_draft(
         )
     if stage == "awareness":
         for location, text in body_units:
-            push = _SALES_PUSH.search(text)
+            push = _sales_push(text)
             # Mentioning what the lead looked at ("your pricing page visit") is fine; asking is not.
             if push and (location == "call_to_action" or _is_ask(text)):
                 add(
                     "stage_inappropriate",
                     location,
-                    f"'{push.group()}' pushes sales on an awareness-stage lead",
+                    f"'{push}' pushes sales on an awareness-stage lead",
                 )
     return errors
 
 
+@lru_cache(maxsize=8192)
+def _sales_push(text: str) -> str | None:
+    """The first sales-push word in the text, if any."""
+    push = _SALES_PUSH.search(text)
+    return push.group() if push else None
+
+
+@lru_cache(maxsize=8192)
 def _is_ask(text: str) -> bool:
     """Whether a unit asks the reader to do something (meet, click, reply...)."""
     if "?" in text and _ASK_QUESTION_TOPIC.search(text):

@@ -9,7 +9,7 @@ drafting, recording) until nothing is due. Four drafters:
 - none: returns a thread id without writing anything: the worker's own machinery alone.
 Every drafter uses the offline backend and one Runtime per process.
 Usage: python -m bench.bench_worker [--leads 600] [--agent-leads 60] [--workers 1 2 4]
-       [--kinds none stub batch agent] [--batch 100]
+       [--kinds none stub batch agent] [--batch 100] [--profile PREFIX]
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def stub_drafter(session: Session):
     return draft
 
 
-def work(url: str, kind: str, start, counts, batch: int) -> None:
-    """One worker process: loop process_due until nothing is due."""
+def work(url: str, kind: str, start, counts, batch: int, profile: str | None = None) -> None:
+    """One worker process: loop process_due until nothing is due (under cProfile if `profile`)."""
     from tools.worker import process_due
 
     engine = make_engine(url, pool_size=2)
@@ -112,24 +112,37 @@ def work(url: str, kind: str, start, counts, batch: int) -> None:
         else:
             outcome = type("Outcome", (), {"draft_id": None, "status": "pending", "thread_id": "t"})
             drafter = lambda eid, **kw: outcome  # noqa: E731
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
         start.wait()
         done = 0
+        if profiler:
+            profiler.enable()
         while (
             n := process_due(
                 session, drafter, now=NOW, limit=limit, batch_drafter=batch_drafter
             ).claimed
         ) > 0:
             done += n
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(f"{profile}.{os.getpid()}")
         counts.put(done)
 
 
-def run(url: str, engine, kind: str, n: int, workers: int, batch: int = 100) -> float:
+def run(
+    url: str, engine, kind: str, n: int, workers: int, batch: int = 100, profile: str | None = None
+) -> float:
     """Seed n due steps and time `workers` processes draining them; steps per second."""
     seed(engine, n)
     ctx = mp.get_context("spawn")
     start, counts = ctx.Barrier(workers + 1), ctx.Queue()
     procs = [
-        ctx.Process(target=work, args=(url, kind, start, counts, batch)) for _ in range(workers)
+        ctx.Process(target=work, args=(url, kind, start, counts, batch, profile))
+        for _ in range(workers)
     ]
     for proc in procs:
         proc.start()
@@ -157,13 +170,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--kinds", nargs="+", default=["none", "stub", "batch", "agent"])
     parser.add_argument("--batch", type=int, default=100, help="steps per claim (batch drafter)")
+    parser.add_argument(
+        "--profile", metavar="PREFIX", help="cProfile each worker into PREFIX.<pid> (slower)"
+    )
     args = parser.parse_args()
     sizes = {"none": args.leads, "stub": args.leads, "batch": args.leads, "agent": args.agent_leads}
     with bench_database("worker") as (url, engine):
         for kind in args.kinds:
             n, base = sizes[kind], None
             for k in args.workers:
-                rate = run(url, engine, kind, n, k, args.batch)
+                rate = run(url, engine, kind, n, k, args.batch, args.profile)
                 base = base or rate
                 print(
                     f"{kind:5} drafter, {k} worker(s): {rate:7.1f} steps/s total, "

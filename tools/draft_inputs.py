@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import BigInteger, Text, any_, cast, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.models import Draft, Enrollment, Event, Lead, Rep, Segment
@@ -23,23 +24,28 @@ from tools.scoring import compute_score
 from tools.segment_filter import compile_filter
 
 
+def _any_id(ids) -> Any:
+    """`= ANY(array)` of ids: one bound parameter, so the statement text stays the same."""
+    return any_(cast(sorted(set(ids)), ARRAY(BigInteger)))
+
+
 def leads_by_id(session: Session, lead_ids: Sequence[int]) -> dict[int, Lead]:
     """The leads, by id (missing ids are absent)."""
-    rows = session.scalars(select(Lead).where(Lead.id.in_(list(lead_ids))))
+    rows = session.scalars(select(Lead).where(Lead.id == _any_id(lead_ids)))
     return {lead.id: lead for lead in rows}
 
 
 def owners_of(session: Session, leads: Sequence[Lead]) -> dict[int, Rep]:
     """Owner reps by rep id."""
     ids = {lead.owner_rep_id for lead in leads if lead.owner_rep_id}
-    return {rep.id: rep for rep in session.scalars(select(Rep).where(Rep.id.in_(ids)))}
+    return {rep.id: rep for rep in session.scalars(select(Rep).where(Rep.id == _any_id(ids)))}
 
 
 def pending_drafts(session: Session, lead_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
     """Per lead, its pending drafts as (draft id, thread id), oldest first."""
     rows = session.execute(
         select(Draft.lead_id, Draft.id, Draft.thread_id)
-        .where(Draft.lead_id.in_(list(lead_ids)), Draft.status == "pending")
+        .where(Draft.lead_id == _any_id(lead_ids), Draft.status == "pending")
         .order_by(Draft.id)
     )
     found: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -52,7 +58,7 @@ def active_enrollments(session: Session, lead_ids: Sequence[int]) -> dict[int, t
     """Per lead, its latest active enrollment as (sequence, current step)."""
     rows = session.execute(
         select(Enrollment.lead_id, Enrollment.sequence, Enrollment.current_step)
-        .where(Enrollment.lead_id.in_(list(lead_ids)), Enrollment.status == "active")
+        .where(Enrollment.lead_id == _any_id(lead_ids), Enrollment.status == "active")
         .order_by(Enrollment.lead_id, Enrollment.enrolled_at.desc())
         .distinct(Enrollment.lead_id)
     )
@@ -67,7 +73,7 @@ def score_leads(
     trails: dict[int, list[dict[str, Any]]] = defaultdict(list)
     rows = session.scalars(
         select(Event)
-        .where(Event.lead_id.in_([lead.id for lead in leads]))
+        .where(Event.lead_id == _any_id([lead.id for lead in leads]))
         .order_by(Event.occurred_at, Event.id)
     )
     for event in rows:
@@ -108,7 +114,7 @@ def latest_drafts(session: Session, thread_ids: Sequence[str]) -> dict[str, Draf
     """The latest revision's draft row of each thread that has one."""
     rows = session.scalars(
         select(Draft)
-        .where(Draft.thread_id.in_(list(thread_ids)))
+        .where(Draft.thread_id == any_(cast(list(thread_ids), ARRAY(Text))))
         .order_by(Draft.thread_id, Draft.revision.desc(), Draft.id.desc())
         .distinct(Draft.thread_id)
     )

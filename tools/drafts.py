@@ -6,11 +6,12 @@ approved | edited -> queued (or held when the lead became suppressed) -> sent | 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, any_, cast, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from core.models import Draft, Event, Lead, Rep
@@ -57,55 +58,78 @@ def create_draft(session: Session, **values: Any) -> Draft:
     return session.get(Draft, row_id)
 
 
+_DRAFT_COLUMNS = (
+    ("lead_id", "bigint"),
+    ("thread_id", "text"),
+    ("revision", "int"),
+    ("trigger", "text"),
+    ("trigger_event_id", "bigint"),
+    ("sequence", "text"),
+    ("step", "int"),
+    ("purpose", "text"),
+    ("subject", "text"),
+    ("body", "text"),
+    ("sentences", "jsonb"),
+    ("citations", "jsonb"),
+    ("brief", "jsonb"),
+    ("verification", "jsonb"),
+    ("backend", "text"),
+    ("model", "text"),
+    ("prompt_version", "text"),
+    ("fallback_reason", "text"),
+    ("instruction", "text"),
+)
+_NAMES = ", ".join(name for name, _ in _DRAFT_COLUMNS)
+# One statement, one parameter: the rows as a JSON array (PostgreSQL parses one value, not a
+# many-VALUES statement), the drafts inserted once per (thread, revision), a draft_created
+# timeline event for each new one.
+_CREATE_DRAFTS = text(
+    f"""
+    WITH new AS (
+        INSERT INTO drafts (status, {_NAMES})
+        SELECT 'pending', {_NAMES}
+        FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+             AS r({", ".join(f"{name} {kind}" for name, kind in _DRAFT_COLUMNS)})
+        ON CONFLICT ON CONSTRAINT uq_drafts_thread_revision DO NOTHING
+        RETURNING id, lead_id, thread_id, revision, subject
+    ), timeline AS (
+        INSERT INTO events (lead_id, source, message_id, type, properties, occurred_at,
+                            processed_at)
+        SELECT lead_id, 'nurture', 'draft:' || id || '\\:created', 'draft_created',
+               jsonb_build_object('draft_id', id, 'revision', revision, 'subject', subject),
+               :now, :now
+        FROM new
+        ON CONFLICT ON CONSTRAINT uq_events_source_message_id DO NOTHING
+    )
+    SELECT thread_id, id FROM new
+    """
+)
+
+
 def create_drafts(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """`create_draft` for many threads in three statements: thread id -> the revision's row id.
+    """`create_draft` for many threads in one statement: thread id -> the revision's row id.
 
     Rows that already exist (a batch re-run after a crash) are found, not inserted or announced.
     """
     if not rows:
         return {}
-    made = dict(
-        session.execute(
-            insert(Draft)
-            .on_conflict_do_nothing(constraint="uq_drafts_thread_revision")
-            .returning(Draft.thread_id, Draft.id),
-            [{"status": "pending", **row} for row in rows],
-        ).all()
-    )
-    now = datetime.now(UTC)
-    events = [
-        {
-            "lead_id": row["lead_id"],
-            "source": "nurture",
-            "message_id": f"draft:{made[row['thread_id']]}:created",
-            "type": "draft_created",
-            "properties": {
-                "draft_id": made[row["thread_id"]],
-                "revision": row["revision"],
-                "subject": row["subject"],
-            },
-            "occurred_at": now,
-            "processed_at": now,
-        }
-        for row in rows
-        if row["thread_id"] in made
-    ]
-    if events:
-        session.execute(
-            insert(Event).on_conflict_do_nothing(constraint="uq_events_source_message_id"), events
-        )
+    payload = json.dumps([{name: row.get(name) for name, _ in _DRAFT_COLUMNS} for row in rows])
+    made = dict(session.execute(_CREATE_DRAFTS, {"rows": payload, "now": datetime.now(UTC)}).all())
+    if made:
         session.execute(
             text("SELECT pg_notify(:channel, id::text) FROM unnest(CAST(:ids AS bigint[])) id"),
             {"channel": DRAFTS, "ids": sorted(made.values())},
         )
-    found = {
-        (thread, revision): row_id
-        for thread, revision, row_id in session.execute(
-            select(Draft.thread_id, Draft.revision, Draft.id).where(
-                Draft.thread_id.in_([r["thread_id"] for r in rows if r["thread_id"] not in made])
+    found = {}
+    if others := [r["thread_id"] for r in rows if r["thread_id"] not in made]:
+        found = {
+            (thread, revision): row_id
+            for thread, revision, row_id in session.execute(
+                select(Draft.thread_id, Draft.revision, Draft.id).where(
+                    Draft.thread_id == any_(cast(others, ARRAY(Text)))
+                )
             )
-        )
-    }
+        }
     return {
         row["thread_id"]: made.get(row["thread_id"]) or found[(row["thread_id"], row["revision"])]
         for row in rows

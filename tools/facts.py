@@ -15,8 +15,9 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
 from sqlalchemy import exists, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from core.models import Event, Fact, Lead
@@ -184,29 +185,51 @@ def sync_lead_facts(session: Session, lead_id: int, embedder: TextEmbedder) -> i
     return store_facts(session, todo, embedder)
 
 
+_STORE_FACTS = """
+INSERT INTO facts (fact_id, lead_id, event_id, kind, text, source, occurred_at, embedding)
+SELECT * FROM unnest(%(fact_ids)s::text[], %(lead_ids)s::bigint[], %(event_ids)s::bigint[],
+                     %(kinds)s::text[], %(texts)s::text[], %(sources)s::text[],
+                     %(occurred)s::timestamptz[], %(embeddings)b::vector[])
+ON CONFLICT (fact_id) DO UPDATE
+SET text = EXCLUDED.text, embedding = EXCLUDED.embedding, source = EXCLUDED.source,
+    occurred_at = EXCLUDED.occurred_at
+WHERE (facts.text, facts.source, facts.occurred_at, facts.embedding)
+      IS DISTINCT FROM (EXCLUDED.text, EXCLUDED.source, EXCLUDED.occurred_at, EXCLUDED.embedding)
+"""
+
+
+def vector_connection(session: Session) -> psycopg.Connection:
+    """The session's psycopg connection (same transaction), with pgvector's adapters on it.
+
+    Embeddings then travel in pgvector's binary form (float32 as stored) instead of text that
+    the client must format and the server parse.
+    """
+    conn = session.connection().connection.driver_connection
+    if conn.adapters.types.get("vector") is None:
+        register_vector(conn)
+    return conn
+
+
 def store_facts(session: Session, rows: Sequence[FactRow], embedder: TextEmbedder) -> int:
-    """Embed `rows` and upsert them by fact_id in one executemany."""
+    """Embed `rows` and upsert them by fact_id in one statement (one array per column).
+
+    A stored fact whose text, source, date and embedding already match is left as it is.
+    """
     if not rows:
         return 0
-    vectors = embedder.embed([row.text for row in rows])
-    values = [
-        {**row.__dict__, "embedding": vector.tolist()}
-        for row, vector in zip(rows, vectors, strict=True)
-    ]
-    stmt = insert(Fact)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["fact_id"],
-            set_={
-                "text": stmt.excluded.text,
-                "embedding": stmt.excluded.embedding,
-                "source": stmt.excluded.source,
-                "occurred_at": stmt.excluded.occurred_at,
-            },
-        ),
-        values,
-    )
-    return len(values)
+    vectors = np.asarray(embedder.embed([row.text for row in rows]), dtype=np.float32)
+    params = {
+        "fact_ids": [row.fact_id for row in rows],
+        "lead_ids": [row.lead_id for row in rows],
+        "event_ids": [row.event_id for row in rows],
+        "kinds": [row.kind for row in rows],
+        "texts": [row.text for row in rows],
+        "sources": [row.source for row in rows],
+        "occurred": [row.occurred_at for row in rows],
+        "embeddings": list(vectors),
+    }
+    vector_connection(session).execute(_STORE_FACTS, params)
+    return len(rows)
 
 
 @lru_cache(maxsize=4)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, select, text
+from sqlalchemy import BigInteger, Text, and_, any_, cast, exists, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from core.models import Event, Fact, Lead
@@ -30,7 +31,7 @@ def sync_facts_for_leads(session: Session, leads: Sequence[Lead], embedder: Text
     by_id = {lead.id: lead for lead in leads}
     ids = list(by_id)
     missing = select(Event).where(
-        Event.lead_id.in_(ids),
+        Event.lead_id == any_(cast(ids, ARRAY(BigInteger))),
         Event.type.in_(FACT_EVENT_TYPES),
         ~exists().where(and_(Fact.lead_id == Event.lead_id, Fact.event_id == Event.id)),
     )
@@ -41,7 +42,9 @@ def sync_facts_for_leads(session: Session, leads: Sequence[Lead], embedder: Text
     ]
     stored = dict(
         session.execute(
-            select(Fact.fact_id, Fact.text).where(Fact.lead_id.in_(ids), Fact.kind == "profile")
+            select(Fact.fact_id, Fact.text).where(
+                Fact.lead_id == any_(cast(ids, ARRAY(BigInteger))), Fact.kind == "profile"
+            )
         ).all()
     )
     for lead in leads:
@@ -57,7 +60,7 @@ def pinned_facts_for(session: Session, wanted: dict[int, list[str]]) -> dict[int
         return found
     rows = session.execute(
         select(Fact.lead_id, Fact.fact_id, Fact.kind, Fact.text, Fact.source, Fact.occurred_at)
-        .where(Fact.fact_id.in_([fid for _, fid in pairs]))
+        .where(Fact.fact_id == any_(cast(sorted({fid for _, fid in pairs}), ARRAY(Text))))
         .order_by(Fact.lead_id, Fact.fact_id)
     )
     for row in rows:
@@ -70,12 +73,16 @@ def pinned_facts_for(session: Session, wanted: dict[int, list[str]]) -> dict[int
 
 _NEAREST_FOR_QUERIES = text(
     """
+    WITH v AS (
+        SELECT i, CAST(vector AS vector) AS vector
+        FROM unnest(CAST(:vectors AS text[])) WITH ORDINALITY AS v(vector, i)
+    )
     SELECT q.n, f.fact_id, f.kind, f.text, f.source, f.occurred_at
-    FROM unnest(CAST(:leads AS bigint[]), CAST(:queries AS text[]))
+    FROM unnest(CAST(:leads AS bigint[]), CAST(:queries AS bigint[]))
          WITH ORDINALITY AS q(lead_id, query, n)
+    JOIN v ON v.i = q.query
     CROSS JOIN LATERAL (
-        SELECT fact_id, kind, text, source, occurred_at,
-               embedding <=> CAST(q.query AS vector) AS distance
+        SELECT fact_id, kind, text, source, occurred_at, embedding <=> v.vector AS distance
         FROM facts WHERE lead_id = q.lead_id ORDER BY distance, fact_id LIMIT :k
     ) f
     ORDER BY q.n, f.distance, f.fact_id
@@ -86,13 +93,24 @@ _NEAREST_FOR_QUERIES = text(
 def nearest_facts_for(
     session: Session, queries: Sequence[tuple[int, Sequence[float]]], k: int
 ) -> list[list[dict[str, Any]]]:
-    """For each (lead id, query vector), that lead's k nearest facts (`nearest_facts` each)."""
+    """For each (lead id, query vector), that lead's k nearest facts (`nearest_facts` each).
+
+    Each distinct query vector (by identity: the batch shares one per query text) is formatted
+    and parsed once.
+    """
     found: list[list[dict[str, Any]]] = [[] for _ in queries]
     if not queries:
         return found
+    index: dict[int, int] = {}
+    literals: list[str] = []
+    for _, vector in queries:
+        if id(vector) not in index:
+            index[id(vector)] = len(literals) + 1
+            literals.append(vector_literal(vector))
     params = {
         "leads": [lead_id for lead_id, _ in queries],
-        "queries": [vector_literal(vector) for _, vector in queries],
+        "queries": [index[id(vector)] for _, vector in queries],
+        "vectors": literals,
         "k": k,
     }
     for row in session.execute(_NEAREST_FOR_QUERIES, params):

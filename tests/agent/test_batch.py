@@ -71,6 +71,12 @@ def test_a_rerun_after_a_crash_finds_the_drafts_instead_of_drafting_again(sessio
     assert session.scalar(select(func.count()).select_from(Draft)) == len(steps)
     created = session.scalar(select(func.count()).where(Event.type == "draft_created"))
     assert created == len(steps)
+    drafts = {d.id: d for d in session.scalars(select(Draft))}
+    for event in session.scalars(select(Event).where(Event.type == "draft_created")):
+        draft = drafts[event.properties["draft_id"]]
+        assert event.message_id == f"draft:{draft.id}:created"
+        assert event.properties == {"draft_id": draft.id, "revision": 1, "subject": draft.subject}
+        assert (event.lead_id, event.source) == (draft.lead_id, "nurture")
 
 
 def test_a_suppressed_lead_is_not_drafted_and_the_worker_exits_it(session):
