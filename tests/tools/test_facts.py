@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import func, select, text
 
 from agent.embeddings import LexicalEmbedder
 from core.models import Fact
 from tests.agent.conftest import NOW, hot_lead
 from tests.factories import track
 from tools.agent_tools import search_lead_history
-from tools.facts import event_fact, sync_lead_facts
+from tools.facts import event_fact, profile_facts, store_facts, sync_lead_facts
 
 EMBEDDER = LexicalEmbedder()
 
@@ -74,3 +75,31 @@ def test_history_search_ranks_by_meaning_and_never_crosses_leads(session):
     assert len(search_lead_history(session, lead.id, "demo", EMBEDDER, k=500)) == len(ids)
     count = session.scalar(select(func.count()).select_from(Fact).where(Fact.lead_id == other.id))
     assert count == 6
+
+
+def test_storing_facts_keeps_float32_embeddings_and_leaves_unchanged_rows_alone(session):
+    lead, _ = hot_lead(session)
+    rows = profile_facts(lead)
+    assert store_facts(session, rows, EMBEDDER) == 2
+    expected = EMBEDDER.embed([row.text for row in rows])
+    stored = {f.fact_id: f for f in _facts(session, lead.id)}
+    for row, vector in zip(rows, expected, strict=True):
+        assert np.array_equal(np.asarray(stored[row.fact_id].embedding, np.float32), vector)
+
+    def versions():
+        return dict(session.execute(text("SELECT fact_id, ctid::text FROM facts")).all())
+
+    before = versions()
+    store_facts(session, rows, EMBEDDER)  # the same rows again: nothing rewritten
+    assert versions() == before
+    lead.title = "Chief Revenue Officer"
+    store_facts(session, profile_facts(lead), EMBEDDER)
+    session.expire_all()
+    rewritten = versions()
+    assert rewritten[f"lead-{lead.id}-title"] != before[f"lead-{lead.id}-title"]
+    assert rewritten[f"lead-{lead.id}-company"] == before[f"lead-{lead.id}-company"]
+    after = {f.fact_id: f for f in _facts(session, lead.id)}
+    assert after[f"lead-{lead.id}-title"].text.endswith(
+        "is Chief Revenue Officer at Brightline Logistics."
+    )
+    assert after[f"lead-{lead.id}-company"].text == stored[f"lead-{lead.id}-company"].text
