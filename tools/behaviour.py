@@ -8,6 +8,14 @@ from the last `HORIZON_DAYS` (one sort over the recent part of the trail instead
 which is why segment filters read windowed counts from summaries only for windows of at most
 `MAX_WINDOW_DAYS` (tools/segment_filter.py).
 
+The fill of many rows (`fill_sql`) reads each metric's events on their own, through the covering
+indexes on (type, category | asset_type, occurred_at, lead_id), so no row of the trail has every
+metric's condition evaluated against it: per metric a hash count per lead, and a sort of its
+recent events by (lead, time) for the three newest; the newest event of any kind per lead comes
+from one more aggregate. Those parts go into a temporary table first (a statement that writes
+cannot use parallel workers), then one UPDATE writes each target row once. A handful of
+unsummarised rows goes through the per-lead statement instead.
+
 `events` and `emails_sent` are not summarised (tools/summary_filter.py says why).
 """
 
@@ -81,6 +89,63 @@ WHERE b.lead_id = t.lead_id
 """
 
 
+# below this many unsummarised rows, the per-lead statement (index lookups) beats reading
+# every metric's events
+FILL_BY_LEAD_BELOW = 20_000
+
+
+def fill_parts_sql() -> str:
+    """A SELECT of (metric, lead_id, n, recent, last_at) rows over every lead's trail.
+
+    Per summarised metric `i`: one row per lead with its all-time count `n`, and one with the
+    `RECENT_KEPT` newest timestamps after `:horizon_from` (`recent`); metric -1 carries each
+    lead's newest event of any kind (`last_at`).
+    """
+    branches = [
+        "SELECT -1 AS metric, e.lead_id, NULL::bigint AS n, NULL::timestamptz[] AS recent,"
+        " max(e.occurred_at) AS last_at FROM events e WHERE e.lead_id IS NOT NULL"
+        " GROUP BY e.lead_id"
+    ]
+    for i, metric in enumerate(SUMMARISED):
+        cond = BEHAVIOUR[metric]
+        branches.append(
+            f"SELECT {i}, e.lead_id, count(*), NULL, NULL FROM events e "
+            f"WHERE {cond} AND e.lead_id IS NOT NULL GROUP BY e.lead_id"
+        )
+        branches.append(
+            f"SELECT {i}, e.lead_id, NULL, "
+            f"(array_agg(e.occurred_at ORDER BY e.occurred_at DESC))[1:{RECENT_KEPT}], NULL "
+            f"FROM events e WHERE {cond} AND e.lead_id IS NOT NULL "
+            f"AND e.occurred_at > :horizon_from GROUP BY e.lead_id"
+        )
+    return "\nUNION ALL\n".join(branches)
+
+
+def fill_sql(parts: str) -> str:
+    """An UPDATE of every unsummarised row from `parts` (a table of `fill_parts_sql` rows)."""
+    columns = ",\n         ".join(
+        f"coalesce(max(p.n) FILTER (WHERE p.metric = {i}), 0) AS {m}, "
+        f"max(p.recent) FILTER (WHERE p.metric = {i}) AS {m}_recent"
+        for i, m in enumerate(SUMMARISED)
+    )
+    assignments = ", ".join(
+        f"{m} = coalesce(a.{m}, 0), {m}_recent = a.{m}_recent" for m in SUMMARISED
+    )
+    return f"""
+WITH target AS (SELECT lead_id FROM lead_behaviour WHERE summarised_at IS NULL),
+agg AS (
+  SELECT p.lead_id, max(p.last_at) AS last_event_at,
+         {columns}
+  FROM {parts} p JOIN target t ON t.lead_id = p.lead_id
+  GROUP BY p.lead_id
+)
+UPDATE lead_behaviour b
+SET last_event_at = a.last_event_at, summarised_at = now(), {assignments}
+FROM target t LEFT JOIN agg a ON a.lead_id = t.lead_id
+WHERE b.lead_id = t.lead_id
+"""
+
+
 def summarise(session: Session, lead_ids: Sequence[int] | None, as_of: datetime | None) -> int:
     """Refresh the summaries of `lead_ids` (whole trail), or fill every unsummarised row."""
     if lead_ids is not None:
@@ -89,4 +154,19 @@ def summarise(session: Session, lead_ids: Sequence[int] | None, as_of: datetime 
         return result.rowcount
     anchor = min(as_of or datetime.now(UTC), datetime.now(UTC))
     params = {"horizon_from": anchor - timedelta(days=HORIZON_DAYS)}
-    return session.execute(text(summary_sql(subset=False)), params).rowcount
+    pending = session.execute(
+        text(
+            f"SELECT count(*) FROM (SELECT 1 FROM lead_behaviour WHERE summarised_at IS NULL "
+            f"LIMIT {FILL_BY_LEAD_BELOW + 1}) x"
+        )
+    ).scalar()
+    if pending == 0:
+        return 0
+    if pending <= FILL_BY_LEAD_BELOW:
+        return session.execute(text(summary_sql(subset=False)), params).rowcount
+    session.execute(text("DROP TABLE IF EXISTS behaviour_parts"))
+    session.execute(
+        text(f"CREATE TEMP TABLE behaviour_parts ON COMMIT DROP AS {fill_parts_sql()}"), params
+    )
+    session.execute(text("ANALYZE behaviour_parts"))
+    return session.execute(text(fill_sql("behaviour_parts"))).rowcount

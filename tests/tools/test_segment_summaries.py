@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from core.demo_data import generate
 from tests.factories import identify, track
+from tools import behaviour
 from tools.demo_loader import load_demo
 from tools.ingest import ingest
 from tools.ingest_schema import parse_one
@@ -102,6 +103,22 @@ def test_full_rescore_fills_summaries_that_match_the_trail(session, trails):
     unsummarised = "SELECT count(*) FROM lead_behaviour WHERE summarised_at IS NULL"
     assert session.execute(text(unsummarised)).scalar() == 0
     assert_same_members(session, LATER)
+
+
+def test_many_rows_fill_keeps_what_the_per_lead_fill_keeps(session, trails, monkeypatch):
+    load_demo(session, generate(seed=7, n_leads=120, anchor=NOW - DAY))
+    rescore(session, None, as_of=NOW)
+    rows = "SELECT * FROM lead_behaviour ORDER BY lead_id"
+    kept = {}
+    for by_lead_below in (10_000, 0):  # the per-lead statement, then per-metric parts
+        monkeypatch.setattr(behaviour, "FILL_BY_LEAD_BELOW", by_lead_below)
+        session.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
+        assert behaviour.summarise(session, None, NOW) > 100
+        kept[by_lead_below] = [
+            row._asdict() | {"summarised_at": None} for row in session.execute(text(rows))
+        ]
+    assert kept[0] == kept[10_000]
+    assert_same_members(session, [0, 8, 31, 95])
 
 
 def test_summaries_match_the_trail_on_demo_data(session):
