@@ -89,6 +89,7 @@ def _resolve(probs: dict[str, float], text: str) -> tuple[str, float, str, bool]
     Returns (label, confidence, rationale, needs_review). No rule fired, so a rule label the model
     proposes needs MODEL_RULE_LABEL_MIN and supporting wording, and is always sent for review.
     """
+
     def rank(label: str) -> tuple[float, int]:
         return probs[label], -LABELS.index(label)
 
@@ -124,15 +125,38 @@ def classify_batch(
         rule = apply_rules(reply.subject, reply.body, text, reply.headers, reply.sender)
         if rule:
             rule_probs, why = _from_rule(rule, probs)
-            results.append(_finish(reply, rule.label, rule.confidence, rule_probs, why, "rules",
-                                   rule.needs_review, text, competitors))
+            results.append(
+                _finish(
+                    reply,
+                    rule.label,
+                    rule.confidence,
+                    rule_probs,
+                    why,
+                    "rules",
+                    rule.needs_review,
+                    text,
+                    competitors,
+                )
+            )
         elif not text and not reply_subject(reply.subject):
-            results.append(_finish(reply, "other", 0.9, probs, "rule: empty reply", "rules",
-                                   False, text, competitors))
+            results.append(
+                _finish(
+                    reply,
+                    "other",
+                    0.9,
+                    probs,
+                    "rule: empty reply",
+                    "rules",
+                    False,
+                    text,
+                    competitors,
+                )
+            )
         else:
             label, confidence, why, review = _resolve(probs, text)
-            results.append(_finish(reply, label, confidence, probs, why, "model", review, text,
-                                   competitors))
+            results.append(
+                _finish(reply, label, confidence, probs, why, "model", review, text, competitors)
+            )
     return results
 
 

@@ -121,73 +121,164 @@ def _next_month_day(ref: date, month: int, day: int) -> date:
 
 
 _MOD = {
-    "early": 1, "beginning of": 1, "start of": 1, "anfang": 1, "principios de": 1,
-    "inicios de": 1, "début": 1, "debut": 1, "begin": 1, "início de": 1, "inicio de": 1,
-    "mid": 15, "mid-": 15, "middle of": 15, "mitte": 15, "mediados de": 15, "mi-": 15,
-    "half": 15, "meados de": 15,
-    "end of": 31, "late": 31, "the end of": 31, "ende": 31, "finales de": 31, "fin de": 31,
-    "fin": 31, "eind": 31, "final de": 31, "fim de": 31,
+    "early": 1,
+    "beginning of": 1,
+    "start of": 1,
+    "anfang": 1,
+    "principios de": 1,
+    "inicios de": 1,
+    "début": 1,
+    "debut": 1,
+    "begin": 1,
+    "início de": 1,
+    "inicio de": 1,
+    "mid": 15,
+    "mid-": 15,
+    "middle of": 15,
+    "mitte": 15,
+    "mediados de": 15,
+    "mi-": 15,
+    "half": 15,
+    "meados de": 15,
+    "end of": 31,
+    "late": 31,
+    "the end of": 31,
+    "ende": 31,
+    "finales de": 31,
+    "fin de": 31,
+    "fin": 31,
+    "eind": 31,
+    "final de": 31,
+    "fim de": 31,
 }
 _MOD_RX = "|".join(sorted((re.escape(k) for k in _MOD), key=len, reverse=True))
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")),
     ("numeric", re.compile(r"(?<![\d.:/])(\d{1,2})([./])(\d{1,2})(?:\2(\d{4}|\d{2}))?(?![\d:])")),
-    ("mod_month", re.compile(
-        rf"\b({_MOD_RX})\s*(?:of\s+)?(?:de\s+)?({MONTH_RX})\b(?:\s+(\d{{4}}))?", _I)),
-    ("day_month", re.compile(
-        rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|°)?\.?\s*(?:de\s+|of\s+|-)?({MONTH_RX})\b\.?"
-        rf"(?:,?\s*(?:de\s+)?(\d{{4}}))?", _I)),
-    ("month_day", re.compile(
-        rf"\b({MONTH_RX})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}}))?", _I)),
+    (
+        "mod_month",
+        re.compile(rf"\b({_MOD_RX})\s*(?:of\s+)?(?:de\s+)?({MONTH_RX})\b(?:\s+(\d{{4}}))?", _I),
+    ),
+    (
+        "day_month",
+        re.compile(
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|°)?\.?\s*(?:de\s+|of\s+|-)?({MONTH_RX})\b\.?"
+            rf"(?:,?\s*(?:de\s+)?(\d{{4}}))?",
+            _I,
+        ),
+    ),
+    (
+        "month_day",
+        re.compile(
+            rf"\b({MONTH_RX})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}}))?", _I
+        ),
+    ),
     ("month_year", re.compile(rf"\b({MONTH_RX})\s+(\d{{4}})\b", _I)),
-    ("bare_month", re.compile(
-        rf"\b(?:in|im|en|em|no|na|until|till|after|from|by|before|ab|bis|nach|hasta|desde"
-        rf"|jusqu'en|après|tot|vanaf|até|depois\s+de|a\s+partir\s+de|après)\s+(?:the\s+month\s+of"
-        rf"\s+)?({MONTH_RX})\b", _I)),
+    (
+        "bare_month",
+        re.compile(
+            rf"\b(?:in|im|en|em|no|na|until|till|after|from|by|before|ab|bis|nach|hasta|desde"
+            rf"|jusqu'en|après|tot|vanaf|até|depois\s+de|a\s+partir\s+de|après)\s+(?:the\s+month\s+of"
+            rf"\s+)?({MONTH_RX})\b",
+            _I,
+        ),
+    ),
     ("ordinal_day", re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b", _I)),
     ("weekday", re.compile(rf"\b({WEEKDAY_RX})\b", _I)),
-    ("relative", re.compile(
-        rf"\b(?:in|within|dentro\s+de|en|dans|over|binnen|em|daqui\s+a|nach)\s+"
-        rf"(?:about\s+|around\s+|ca\.\s+)?({NUMBER_RX})\s+({UNIT_RX})\b"
-        rf"|\b({NUMBER_RX})\s+({UNIT_RX})\s+from\s+now\b", _I)),
+    (
+        "relative",
+        re.compile(
+            rf"\b(?:in|within|dentro\s+de|en|dans|over|binnen|em|daqui\s+a|nach)\s+"
+            rf"(?:about\s+|around\s+|ca\.\s+)?({NUMBER_RX})\s+({UNIT_RX})\b"
+            rf"|\b({NUMBER_RX})\s+({UNIT_RX})\s+from\s+now\b",
+            _I,
+        ),
+    ),
     ("quarter", re.compile(r"\b(?:q([1-4])|h([12]))(?:\s*(?:'|’)?\s*(20\d\d|\d\d))?\b", _I)),
     ("ordinal_quarter", re.compile(r"\b(first|second|third|fourth)\s+quarter\b", _I)),
     ("tomorrow", re.compile(r"\btomorrow\b|\bdemain\b|\bamanhã\b", _I)),
-    ("next_week", re.compile(
-        r"next\s+week|nächste[nr]?\s+woche|próxima\s+semana|semaine\s+prochaine"
-        r"|volgende\s+week|semana\s+que\s+vem", _I)),
-    ("next_month", re.compile(
-        r"next\s+month|nächste[nr]?\s+monat|próximo\s+mes|mes\s+que\s+viene|mois\s+prochain"
-        r"|volgende\s+maand|próximo\s+mês|mês\s+que\s+vem", _I)),
-    ("next_quarter", re.compile(
-        r"next\s+quarter|nächste[nsr]?\s+quartal|próximo\s+trimestre|trimestre\s+prochain"
-        r"|prochain\s+trimestre|volgend\s+kwartaal", _I)),
-    ("new_year", re.compile(
-        r"(?:after|in)\s+the\s+new\s+year|after\s+new\s+year|after\s+the\s+(?:holidays|festive)"
-        r"|nach\s+(?:neujahr|den\s+feiertagen)|im\s+neuen\s+jahr|después\s+de\s+(?:las\s+fiestas"
-        r"|año\s+nuevo)|après\s+les\s+fêtes|après\s+le\s+nouvel\s+an|na\s+de\s+feestdagen"
-        r"|na\s+nieuwjaar|depois\s+das\s+festas|depois\s+do\s+ano\s+novo", _I)),
-    ("next_year", re.compile(
-        r"next\s+year|nächste[sn]?\s+jahr|año\s+que\s+viene|próximo\s+año|l'année\s+prochaine"
-        r"|l'an\s+prochain|volgend\s+jaar|próximo\s+ano|ano\s+que\s+vem"
-        r"|\b(?:in|until|im\s+jahr|en|em)\s+(20\d\d)\b", _I)),
-    ("end_month", re.compile(
-        r"end\s+of\s+(?:the\s+|this\s+)?month|month[\s-]end|monatsende|ende\s+des\s+monats"
-        r"|fin(?:al)?\s+de(?:l)?\s+mes|fin\s+du\s+mois|eind\s+van\s+de\s+maand"
-        r"|f(?:im|inal)\s+do\s+mês", _I)),
-    ("end_quarter", re.compile(
-        r"end\s+of\s+(?:the\s+|this\s+)?quarter|quarter[\s-]end|ende\s+des\s+quartals"
-        r"|fin(?:al)?\s+del\s+trimestre|fin\s+du\s+trimestre|eind\s+van\s+het\s+kwartaal", _I)),
-    ("end_year", re.compile(
-        r"end\s+of\s+(?:the\s+|this\s+)?year|year[\s-]end|jahresende|ende\s+des\s+jahres"
-        r"|fin(?:al)?\s+de(?:l)?\s+año|fin\s+d(?:e\s+l)?'année|eind\s+van\s+het\s+jaar"
-        r"|f(?:im|inal)\s+do\s+ano", _I)),
-    ("after_summer", re.compile(
-        r"after\s+the\s+summer|nach\s+dem\s+sommer|después\s+del\s+verano|après\s+l'été"
-        r"|na\s+de\s+zomer|depois\s+do\s+verão", _I)),
-    ("season", re.compile(
-        r"\b(?:in\s+the\s+|this\s+|next\s+)(spring|summer|autumn|fall|winter)\b", _I)),
+    (
+        "next_week",
+        re.compile(
+            r"next\s+week|nächste[nr]?\s+woche|próxima\s+semana|semaine\s+prochaine"
+            r"|volgende\s+week|semana\s+que\s+vem",
+            _I,
+        ),
+    ),
+    (
+        "next_month",
+        re.compile(
+            r"next\s+month|nächste[nr]?\s+monat|próximo\s+mes|mes\s+que\s+viene|mois\s+prochain"
+            r"|volgende\s+maand|próximo\s+mês|mês\s+que\s+vem",
+            _I,
+        ),
+    ),
+    (
+        "next_quarter",
+        re.compile(
+            r"next\s+quarter|nächste[nsr]?\s+quartal|próximo\s+trimestre|trimestre\s+prochain"
+            r"|prochain\s+trimestre|volgend\s+kwartaal",
+            _I,
+        ),
+    ),
+    (
+        "new_year",
+        re.compile(
+            r"(?:after|in)\s+the\s+new\s+year|after\s+new\s+year|after\s+the\s+(?:holidays|festive)"
+            r"|nach\s+(?:neujahr|den\s+feiertagen)|im\s+neuen\s+jahr|después\s+de\s+(?:las\s+fiestas"
+            r"|año\s+nuevo)|après\s+les\s+fêtes|après\s+le\s+nouvel\s+an|na\s+de\s+feestdagen"
+            r"|na\s+nieuwjaar|depois\s+das\s+festas|depois\s+do\s+ano\s+novo",
+            _I,
+        ),
+    ),
+    (
+        "next_year",
+        re.compile(
+            r"next\s+year|nächste[sn]?\s+jahr|año\s+que\s+viene|próximo\s+año|l'année\s+prochaine"
+            r"|l'an\s+prochain|volgend\s+jaar|próximo\s+ano|ano\s+que\s+vem"
+            r"|\b(?:in|until|im\s+jahr|en|em)\s+(20\d\d)\b",
+            _I,
+        ),
+    ),
+    (
+        "end_month",
+        re.compile(
+            r"end\s+of\s+(?:the\s+|this\s+)?month|month[\s-]end|monatsende|ende\s+des\s+monats"
+            r"|fin(?:al)?\s+de(?:l)?\s+mes|fin\s+du\s+mois|eind\s+van\s+de\s+maand"
+            r"|f(?:im|inal)\s+do\s+mês",
+            _I,
+        ),
+    ),
+    (
+        "end_quarter",
+        re.compile(
+            r"end\s+of\s+(?:the\s+|this\s+)?quarter|quarter[\s-]end|ende\s+des\s+quartals"
+            r"|fin(?:al)?\s+del\s+trimestre|fin\s+du\s+trimestre|eind\s+van\s+het\s+kwartaal",
+            _I,
+        ),
+    ),
+    (
+        "end_year",
+        re.compile(
+            r"end\s+of\s+(?:the\s+|this\s+)?year|year[\s-]end|jahresende|ende\s+des\s+jahres"
+            r"|fin(?:al)?\s+de(?:l)?\s+año|fin\s+d(?:e\s+l)?'année|eind\s+van\s+het\s+jaar"
+            r"|f(?:im|inal)\s+do\s+ano",
+            _I,
+        ),
+    ),
+    (
+        "after_summer",
+        re.compile(
+            r"after\s+the\s+summer|nach\s+dem\s+sommer|después\s+del\s+verano|après\s+l'été"
+            r"|na\s+de\s+zomer|depois\s+do\s+verão",
+            _I,
+        ),
+    ),
+    (
+        "season",
+        re.compile(r"\b(?:in\s+the\s+|this\s+|next\s+)(spring|summer|autumn|fall|winter)\b", _I),
+    ),
 ]
 _SEASON_MONTH = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _QUARTER_WORD = {"first": 1, "second": 2, "third": 3, "fourth": 4}

@@ -30,9 +30,12 @@ from tools.reply_text import reply_subject, split_reply
 
 # The code that shapes the features: a change to any of these retrains the cached model.
 _FEATURE_SOURCES = ("reply_model.py", "reply_text.py", "reply_markers.py")
-CODE_VERSION = "reply-model-" + hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in _FEATURE_SOURCES)
-).hexdigest()[:12]
+CODE_VERSION = (
+    "reply-model-"
+    + hashlib.sha256(
+        b"".join((Path(__file__).parent / name).read_bytes() for name in _FEATURE_SOURCES)
+    ).hexdigest()[:12]
+)
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "reply_training.jsonl"
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -90,12 +93,30 @@ def load_training(data_path: Path) -> list[tuple[str, str]]:
 
 def build_pipeline() -> Pipeline:
     """Return the untrained feature + classifier pipeline."""
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-                                  token_pattern=r"(?u)\b\w[\w']*\b|[?¿!]", dtype=np.float32)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                  min_df=2, dtype=np.float32)),
-    ])
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    min_df=1,
+                    token_pattern=r"(?u)\b\w[\w']*\b|[?¿!]",
+                    dtype=np.float32,
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    min_df=2,
+                    dtype=np.float32,
+                ),
+            ),
+        ]
+    )
     classifier = LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced", tol=1e-4)
     return Pipeline([("features", features), ("classifier", classifier)])
 
@@ -131,8 +152,13 @@ def _load_or_train(data_path: Path, cache_dir: Path) -> ReplyModel:
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     joblib.dump(model, tmp)
     os.replace(tmp, target)
-    meta = {"data_version": version, "code_version": CODE_VERSION, "n_examples": model.n_examples,
-            "data_path": str(data_path), "sklearn": sklearn.__version__}
+    meta = {
+        "data_version": version,
+        "code_version": CODE_VERSION,
+        "n_examples": model.n_examples,
+        "data_path": str(data_path),
+        "sklearn": sklearn.__version__,
+    }
     target.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     _prune_stale(model_dir, data_path, keep=target.stem)
     return model

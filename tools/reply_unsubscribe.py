@@ -81,9 +81,7 @@ _TYPOS: dict[str, str] = {
 
 def _fix_typos(text: str) -> str:
     """Correct quick-typing slips in the few words stop requests are made of."""
-    return re.sub(
-        r"[A-Za-z]{5,}", lambda m: _TYPOS.get(m.group(0).lower(), m.group(0)), text[:400]
-    )
+    return re.sub(r"[A-Za-z]{5,}", lambda m: _TYPOS.get(m.group(0).lower(), m.group(0)), text[:400])
 
 
 def detect_unsubscribe(text: str) -> str | None:

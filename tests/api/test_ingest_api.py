@@ -142,8 +142,17 @@ def test_lead_detail_explains_every_point(client):
     types = sorted(e["type"] for e in detail["timeline"])
     # the demo request also starts the high-intent sequence (alert + enrollment, issue 4); the
     # new-lead welcome is refused because high intent is the one active nurture sequence
-    assert types == ["demo_requested", "escalated", "escalated", "guardrail_held", "identify",
-                     "mql_reached", "page_viewed", "page_viewed", "sequence_enrolled"]
+    assert types == [
+        "demo_requested",
+        "escalated",
+        "escalated",
+        "guardrail_held",
+        "identify",
+        "mql_reached",
+        "page_viewed",
+        "page_viewed",
+        "sequence_enrolled",
+    ]
     assert client.get("/v1/leads/nobody@x.io").status_code == 404
 
 

@@ -46,12 +46,18 @@ def test_api_process_starts_its_own_database(fresh_db_url, tmp_path):
 
     from api.app import create_app
 
-    settings = Settings(DATABASE_URL=fresh_db_url, NURTURE_HOME=tmp_path, NURTURE_API_KEY="k",
-                        _env_file=None)
+    settings = Settings(
+        DATABASE_URL=fresh_db_url, NURTURE_HOME=tmp_path, NURTURE_API_KEY="k", _env_file=None
+    )
     with TestClient(create_app(settings)) as client:
         assert client.get("/healthz").json() == {"ok": True}
         spec = client.get("/openapi.json").json()
-        assert {"/v1/batch", "/v1/track", "/v1/identify", "/v1/leads/{id_or_email}",
-                "/v1/segments/{name}/leads"} <= set(spec["paths"])
+        assert {
+            "/v1/batch",
+            "/v1/track",
+            "/v1/identify",
+            "/v1/leads/{id_or_email}",
+            "/v1/segments/{name}/leads",
+        } <= set(spec["paths"])
         names = client.get("/v1/segments", headers={"Authorization": "Bearer k"}).json()
         assert "pricing_2x_7d" in {s["name"] for s in names["items"]}

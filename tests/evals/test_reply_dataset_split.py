@@ -31,8 +31,9 @@ def grams(text):
     return {text[i : i + 4] for i in range(max(1, len(text) - 3))}
 
 
-@pytest.mark.parametrize(("path", "minimum", "per_label"), [(TRAINING, 450, 30),
-                                                           (EVALUATION, 160, 12)])
+@pytest.mark.parametrize(
+    ("path", "minimum", "per_label"), [(TRAINING, 450, 30), (EVALUATION, 160, 12)]
+)
 def test_size_and_label_balance(path, minimum, per_label):
     data = rows(path)
     counts = Counter(row["label"] for row in data)

@@ -51,8 +51,11 @@ DATE_TABLE = [
     ("over een maand", "2026-02-10", "2026-03-10"),
     ("no próximo trimestre", "2026-08-20", "2026-10-01"),
     ("after the summer", "2026-11-04", "2027-09-01"),
-    ("Ich bin bis 3. Dezember weg und ab dem 4. Dezember wieder erreichbar.", "2026-11-25",
-     "2026-12-04"),
+    (
+        "Ich bin bis 3. Dezember weg und ab dem 4. Dezember wieder erreichbar.",
+        "2026-11-25",
+        "2026-12-04",
+    ),
     ("from 22 December through 2 January", "2026-12-21", "2027-01-02"),
     ("Monday, 12 January 2026", "2026-01-02", "2026-01-12"),
     ("Maybe later in the year.", "2026-04-01", None),
@@ -70,15 +73,27 @@ def test_follow_up_date_resolution(text, received, expected):
 @pytest.mark.parametrize(
     ("text", "name", "email"),
     [
-        ("Please contact Maria Lopez (maria.lopez@acme.com), she runs ops.", "Maria Lopez",
-         "maria.lopez@acme.com"),
+        (
+            "Please contact Maria Lopez (maria.lopez@acme.com), she runs ops.",
+            "Maria Lopez",
+            "maria.lopez@acme.com",
+        ),
         ("I've left the company, reach out to john@x.com", None, "john@x.com"),
-        ("Bitte wenden Sie sich an Frau Petra Vogel, petra.vogel@firma.de.", "Petra Vogel",
-         "petra.vogel@firma.de"),
-        ("Neem contact op met Sanne de Vries via sanne@bedrijf.nl.", "Sanne de Vries",
-         "sanne@bedrijf.nl"),
-        ("Forwarding to my colleague Sarah Chen. sarah.chen@initech.example", "Sarah Chen",
-         "sarah.chen@initech.example"),
+        (
+            "Bitte wenden Sie sich an Frau Petra Vogel, petra.vogel@firma.de.",
+            "Petra Vogel",
+            "petra.vogel@firma.de",
+        ),
+        (
+            "Neem contact op met Sanne de Vries via sanne@bedrijf.nl.",
+            "Sanne de Vries",
+            "sanne@bedrijf.nl",
+        ),
+        (
+            "Forwarding to my colleague Sarah Chen. sarah.chen@initech.example",
+            "Sarah Chen",
+            "sarah.chen@initech.example",
+        ),
         ("Talk to my colleague Jürgen Weiß about this.", "Jürgen Weiß", None),
     ],
 )

@@ -15,8 +15,12 @@ def rule_label(body, subject="Re: Checking in", headers=None, sender=None):
     ("subject", "body", "headers", "sender"),
     [
         ("Hello", "Message rejected.", {}, "MAILER-DAEMON@mx.example.com"),
-        ("Hi", "see attached", {"Content-Type": "multipart/report; report-type=delivery-status"},
-         None),
+        (
+            "Hi",
+            "see attached",
+            {"Content-Type": "multipart/report; report-type=delivery-status"},
+            None,
+        ),
         ("Undeliverable: Your guide", "Delivery has failed.", {}, None),
         ("Re: x", "Remote server returned 550 5.1.1 <a@b.example>: user unknown", {}, None),
         ("Re: x", "Diagnostic-Code: smtp; 552 mailbox full\nAction: failed", {}, None),
@@ -29,8 +33,9 @@ def test_bounce_signals(subject, body, headers, sender):
 
 
 def test_delay_notice_and_human_delivery_talk_are_not_bounces():
-    delay = detect_bounce("Delivery Status Notification (Delay)", "We will retry for 46 hours.",
-                          {}, "")
+    delay = detect_bounce(
+        "Delivery Status Notification (Delay)", "We will retry for 46 hours.", {}, ""
+    )
     human = detect_bounce("Re: invoice", "The parcel could not be delivered on Monday.", {}, "")
     assert delay is None
     assert human is None
@@ -39,13 +44,26 @@ def test_delay_notice_and_human_delivery_talk_are_not_bounces():
 @pytest.mark.parametrize(
     "text",
     [
-        "Unsubscribe", "STOP", "please remove me", "Take me off your mailing list.",
-        "Stop emailing me.", "Don't contact me again.", "I never signed up for this.",
-        "Reported as spam.", "Delete all my personal data under GDPR.",
-        "One more email and you'll be hearing from my lawyer.", "Opt me out please",
-        "Hello,\n\nPlaese stop", "Rmeove me", "Bitte tragen Sie mich aus Ihrem Verteiler aus.",
-        "Quiero darme de baja.", "Merci de me désinscrire.", "Graag uitschrijven.",
-        "Por favor me descadastre.", "Este correo es spam.", "Haal mijn adres uit jullie bestand.",
+        "Unsubscribe",
+        "STOP",
+        "please remove me",
+        "Take me off your mailing list.",
+        "Stop emailing me.",
+        "Don't contact me again.",
+        "I never signed up for this.",
+        "Reported as spam.",
+        "Delete all my personal data under GDPR.",
+        "One more email and you'll be hearing from my lawyer.",
+        "Opt me out please",
+        "Hello,\n\nPlaese stop",
+        "Rmeove me",
+        "Bitte tragen Sie mich aus Ihrem Verteiler aus.",
+        "Quiero darme de baja.",
+        "Merci de me désinscrire.",
+        "Graag uitschrijven.",
+        "Por favor me descadastre.",
+        "Este correo es spam.",
+        "Haal mijn adres uit jullie bestand.",
     ],
 )
 def test_unsubscribe_phrasings(text):
@@ -76,8 +94,11 @@ def test_unsubscribe_near_misses_do_not_fire(text):
         ("Re: x", "On holiday, back 3 May.", {"X-Autoreply": "yes"}),
         ("Re: x", "Currently away, returning Friday.", {"Precedence": "auto_reply"}),
         ("Automatic reply: Checking in", "I am on annual leave until 4 June.", {}),
-        ("Re: x", "Thank you for your email. I am out of the office with limited access to "
-         "email.", {}),
+        (
+            "Re: x",
+            "Thank you for your email. I am out of the office with limited access to email.",
+            {},
+        ),
         ("Abwesenheitsnotiz", "Ich bin bis zum 3. Dezember nicht im Büro.", {}),
         ("Respuesta automática", "Estoy de vacaciones hasta el 10 de enero.", {}),
         ("Réponse automatique", "Je suis absente du bureau, de retour le 5 janvier.", {}),
@@ -103,8 +124,9 @@ def test_human_absence_with_an_ask_is_not_out_of_office(body):
 
 def test_ticket_autoresponder_is_other():
     body = "Thank you for contacting support. Your ticket #4411 has been received."
-    match = apply_rules("[Ticket #4411] Re: hello", body, body, {"Auto-Submitted": "auto-replied"},
-                        None)
+    match = apply_rules(
+        "[Ticket #4411] Re: hello", body, body, {"Auto-Submitted": "auto-replied"}, None
+    )
     assert match.label == "other"
     assert not match.needs_review
 

@@ -16,44 +16,110 @@ import reply_training_phrases as bank
 from dateutil.relativedelta import relativedelta
 
 OUT = Path(__file__).with_name("reply_training.jsonl")
-PRECEDENCE = ("bounce", "unsubscribe", "out_of_office", "referral", "meeting_request", "question",
-              "objection", "not_now", "not_interested", "interested", "other")
-PEOPLE = ["Priya Raman", "Lukas Becker", "Chloe Dubois", "Mateo Fernández", "Fenna Bakker",
-          "João Silva", "Hannah Okafor", "Wei Zhang", "Isabel Moreno", "Tobias Wagner",
-          "Amélie Laurent", "Daan Visser", "Beatriz Santos", "Noah Williams", "Aisha Khan",
-          "Sven Larsen", "Giulia Bianchi", "Kenji Tanaka", "Olivia Brown", "Carlos Mendes"]
-COMPANIES = ["Northstar", "Quantix", "Bluefin Labs", "Helio GmbH", "Vantage SA", "Orbita",
-             "Kestrel BV", "Lumen Ltda", "Pinecrest", "Tidewater Inc"]
-COMPETITORS = ["HubSpot", "Marketo", "Pardot", "Salesforce", "ActiveCampaign", "Mailchimp",
-               "Outreach", "Salesloft", "Apollo", "Pipedrive", "Zoho", "Klaviyo", "Brevo"]
-SUBJECTS = ["Your copy of the nurture playbook", "Idea for {company}",
-            "Following up on the webinar", "Quick thought on lead follow-up", "Checking in",
-            "The pricing guide you asked for"]
+PRECEDENCE = (
+    "bounce",
+    "unsubscribe",
+    "out_of_office",
+    "referral",
+    "meeting_request",
+    "question",
+    "objection",
+    "not_now",
+    "not_interested",
+    "interested",
+    "other",
+)
+PEOPLE = [
+    "Priya Raman",
+    "Lukas Becker",
+    "Chloe Dubois",
+    "Mateo Fernández",
+    "Fenna Bakker",
+    "João Silva",
+    "Hannah Okafor",
+    "Wei Zhang",
+    "Isabel Moreno",
+    "Tobias Wagner",
+    "Amélie Laurent",
+    "Daan Visser",
+    "Beatriz Santos",
+    "Noah Williams",
+    "Aisha Khan",
+    "Sven Larsen",
+    "Giulia Bianchi",
+    "Kenji Tanaka",
+    "Olivia Brown",
+    "Carlos Mendes",
+]
+COMPANIES = [
+    "Northstar",
+    "Quantix",
+    "Bluefin Labs",
+    "Helio GmbH",
+    "Vantage SA",
+    "Orbita",
+    "Kestrel BV",
+    "Lumen Ltda",
+    "Pinecrest",
+    "Tidewater Inc",
+]
+COMPETITORS = [
+    "HubSpot",
+    "Marketo",
+    "Pardot",
+    "Salesforce",
+    "ActiveCampaign",
+    "Mailchimp",
+    "Outreach",
+    "Salesloft",
+    "Apollo",
+    "Pipedrive",
+    "Zoho",
+    "Klaviyo",
+    "Brevo",
+]
+SUBJECTS = [
+    "Your copy of the nurture playbook",
+    "Idea for {company}",
+    "Following up on the webinar",
+    "Quick thought on lead follow-up",
+    "Checking in",
+    "The pricing guide you asked for",
+]
 MONTHS = {
     "en": "January February March April May June July August September October November December",
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-          "diciembre",
+    "diciembre",
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
     "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
-          "dezembro",
+    "dezembro",
 }
 WEEKDAYS = {
-    "en": "Monday Tuesday Wednesday Thursday Friday", "de": "Montag Dienstag Mittwoch Donnerstag "
-    "Freitag", "es": "lunes martes miércoles jueves viernes", "fr": "lundi mardi mercredi jeudi "
-    "vendredi", "nl": "maandag dinsdag woensdag donderdag vrijdag", "pt": "segunda-feira "
-    "terça-feira quarta-feira quinta-feira sexta-feira",
+    "en": "Monday Tuesday Wednesday Thursday Friday",
+    "de": "Montag Dienstag Mittwoch Donnerstag Freitag",
+    "es": "lunes martes miércoles jueves viernes",
+    "fr": "lundi mardi mercredi jeudi vendredi",
+    "nl": "maandag dinsdag woensdag donderdag vrijdag",
+    "pt": "segunda-feira terça-feira quarta-feira quinta-feira sexta-feira",
 }
-GREETINGS = {"en": ["Hi {first},", "Hello,", "Hey {first}", "Dear {first},", ""],
-             "de": ["Hallo {first},", "Guten Tag,", ""], "es": ["Hola {first},", ""],
-             "fr": ["Bonjour {first},", ""], "nl": ["Hoi {first},", "Beste {first},", ""],
-             "pt": ["Olá {first},", "Oi,", ""]}
-SIGNOFFS = {"en": ["Thanks,", "Best,", "Cheers,", "Kind regards,", "Regards,"],
-            "de": ["Viele Grüße", "Mit freundlichen Grüßen"], "es": ["Saludos,", "Un saludo,"],
-            "fr": ["Cordialement,", "Bonne journée,"],
-            "nl": ["Groeten,", "Met vriendelijke groet,"],
-            "pt": ["Abraços,", "Atenciosamente,"]}
+GREETINGS = {
+    "en": ["Hi {first},", "Hello,", "Hey {first}", "Dear {first},", ""],
+    "de": ["Hallo {first},", "Guten Tag,", ""],
+    "es": ["Hola {first},", ""],
+    "fr": ["Bonjour {first},", ""],
+    "nl": ["Hoi {first},", "Beste {first},", ""],
+    "pt": ["Olá {first},", "Oi,", ""],
+}
+SIGNOFFS = {
+    "en": ["Thanks,", "Best,", "Cheers,", "Kind regards,", "Regards,"],
+    "de": ["Viele Grüße", "Mit freundlichen Grüßen"],
+    "es": ["Saludos,", "Un saludo,"],
+    "fr": ["Cordialement,", "Bonne journée,"],
+    "nl": ["Groeten,", "Met vriendelijke groet,"],
+    "pt": ["Abraços,", "Atenciosamente,"],
+}
 DISCLAIMERS = [
     "CONFIDENTIALITY NOTICE: This e-mail and any attachments may contain confidential information "
     "and are intended only for the named recipient. If you are not the intended recipient, do not "
@@ -65,22 +131,48 @@ DISCLAIMERS = [
     "Este mensaje y sus anexos son confidenciales. Si lo ha recibido por error, notifíquelo al "
     "remitente y elimínelo.",
 ]
-MOBILE = ["Sent from my iPhone", "Sent from my Galaxy", "Get Outlook for Android",
-          "Von meinem iPhone gesendet", "Enviado desde mi iPhone", "Envoyé de mon iPad",
-          "Verzonden vanaf mijn iPhone", "Enviado do meu celular"]
-OUR_MAIL = ("Hi {first},\nDid you get a chance to look at the guide? Would a 15-minute call on "
-            "Thursday help?\nPricing starts at $49/month.\nReply STOP or click unsubscribe to opt "
-            "out.")
-LANG_HINTS = [("pt", r"\b(não|você|obrigad|vamos|estou|quero|envie|procure|tem |uma |equipe|"
-                     r"está|já|quanto|parem|remova|é o)\b|ção"),
-              ("es", r"¿|\b(usted|gracias|nosotros|quiero|viene|hablamos|dejen|hola|tienen|"
-                     r"agendemos|esto|vuelve|es el|cuánto|estoy|ahora)\b"),
-              ("fr", r"\b(je|vous|merci|nous|pas|est-ce|ça|c'est|on peut|relancez|quel"
-                     r"|proposez)\b"),
-              ("nl", r"\b(ik|niet|graag|wij|kunnen|dit|bij|nu|laten|werken|wat|kost|dank|mail "
-                     r"gerust|lijkt|stuur)\b"),
-              ("de", r"\b(ich|sie|bitte|wir|nicht|gerne|können|für|das|ist|haben|kein|melden|"
-                     r"lassen|jetzt|zu|ja)\b")]
+MOBILE = [
+    "Sent from my iPhone",
+    "Sent from my Galaxy",
+    "Get Outlook for Android",
+    "Von meinem iPhone gesendet",
+    "Enviado desde mi iPhone",
+    "Envoyé de mon iPad",
+    "Verzonden vanaf mijn iPhone",
+    "Enviado do meu celular",
+]
+OUR_MAIL = (
+    "Hi {first},\nDid you get a chance to look at the guide? Would a 15-minute call on "
+    "Thursday help?\nPricing starts at $49/month.\nReply STOP or click unsubscribe to opt "
+    "out."
+)
+LANG_HINTS = [
+    (
+        "pt",
+        r"\b(não|você|obrigad|vamos|estou|quero|envie|procure|tem |uma |equipe|"
+        r"está|já|quanto|parem|remova|é o)\b|ção",
+    ),
+    (
+        "es",
+        r"¿|\b(usted|gracias|nosotros|quiero|viene|hablamos|dejen|hola|tienen|"
+        r"agendemos|esto|vuelve|es el|cuánto|estoy|ahora)\b",
+    ),
+    (
+        "fr",
+        r"\b(je|vous|merci|nous|pas|est-ce|ça|c'est|on peut|relancez|quel"
+        r"|proposez)\b",
+    ),
+    (
+        "nl",
+        r"\b(ik|niet|graag|wij|kunnen|dit|bij|nu|laten|werken|wat|kost|dank|mail "
+        r"gerust|lijkt|stuur)\b",
+    ),
+    (
+        "de",
+        r"\b(ich|sie|bitte|wir|nicht|gerne|können|für|das|ist|haben|kein|melden|"
+        r"lassen|jetzt|zu|ja)\b",
+    ),
+]
 
 
 def lang_of(text: str) -> str:
@@ -103,9 +195,14 @@ def absolute_date(rng: random.Random, lang: str, ref: date) -> tuple[str, date]:
     style = rng.random()
     if lang == "en":
         suffix = "th" if 10 <= d % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(d % 10, "th")
-        options = [f"{d} {month_name('en', m)}", f"{month_name('en', m)} {d}",
-                   f"{month_name('en', m)[:3]} {d}{suffix}", target.isoformat(), f"the {d}{suffix}",
-                   f"{d} {month_name('en', m)} {target.year}"]
+        options = [
+            f"{d} {month_name('en', m)}",
+            f"{month_name('en', m)} {d}",
+            f"{month_name('en', m)[:3]} {d}{suffix}",
+            target.isoformat(),
+            f"the {d}{suffix}",
+            f"{d} {month_name('en', m)} {target.year}",
+        ]
         return options[int(style * len(options))], target
     if lang == "de":
         return (f"{d}. {month_name('de', m)}" if style < 0.7 else f"{d}.{m}."), target
@@ -128,26 +225,75 @@ def relative_date(rng: random.Random, lang: str, ref: date) -> tuple[str, date]:
     q_start = date(ref.year, 3 * ((ref.month - 1) // 3) + 1, 1) + relativedelta(months=3)
     future_month = (ref.month + rng.randint(1, 10) - 1) % 12 + 1
     month_start = date(ref.year + (future_month <= ref.month), future_month, 1)
-    words = {"en": (f"in {n} weeks", f"in {n} months", "next month", "next quarter",
-                    f"in {month_name('en', future_month)}", "after the new year", "next year",
-                    f"in Q{(q_start.month - 1) // 3 + 1}", "at the end of the month"),
-             "de": (f"in {n} Wochen", f"in {n} Monaten", "nächsten Monat", "im nächsten Quartal",
-                    f"im {month_name('de', future_month)}", "nach Neujahr", "nächstes Jahr"),
-             "es": (f"en {n} semanas", f"dentro de {n} meses", "el próximo mes",
-                    "el próximo trimestre", f"en {month_name('es', future_month)}",
-                    "después de año nuevo", "el año que viene"),
-             "fr": (f"dans {n} semaines", f"dans {n} mois", "le mois prochain",
-                    "au prochain trimestre", f"en {month_name('fr', future_month)}",
-                    "après les fêtes", "l'année prochaine"),
-             "nl": (f"over {n} weken", f"over {n} maanden", "volgende maand", "volgend kwartaal",
-                    f"in {month_name('nl', future_month)}", "na nieuwjaar", "volgend jaar"),
-             "pt": (f"em {n} semanas", f"daqui a {n} meses", "no próximo mês",
-                    "no próximo trimestre",
-                    f"em {month_name('pt', future_month)}", "depois do ano novo", "no ano que vem")}
-    targets = (ref + timedelta(weeks=n), ref + relativedelta(months=n),
-               (ref + relativedelta(months=1)).replace(day=1), q_start, month_start,
-               date(ref.year + 1, 1, 2), date(ref.year + 1, 1, 1),
-               q_start, ref.replace(day=calendar.monthrange(ref.year, ref.month)[1]))
+    words = {
+        "en": (
+            f"in {n} weeks",
+            f"in {n} months",
+            "next month",
+            "next quarter",
+            f"in {month_name('en', future_month)}",
+            "after the new year",
+            "next year",
+            f"in Q{(q_start.month - 1) // 3 + 1}",
+            "at the end of the month",
+        ),
+        "de": (
+            f"in {n} Wochen",
+            f"in {n} Monaten",
+            "nächsten Monat",
+            "im nächsten Quartal",
+            f"im {month_name('de', future_month)}",
+            "nach Neujahr",
+            "nächstes Jahr",
+        ),
+        "es": (
+            f"en {n} semanas",
+            f"dentro de {n} meses",
+            "el próximo mes",
+            "el próximo trimestre",
+            f"en {month_name('es', future_month)}",
+            "después de año nuevo",
+            "el año que viene",
+        ),
+        "fr": (
+            f"dans {n} semaines",
+            f"dans {n} mois",
+            "le mois prochain",
+            "au prochain trimestre",
+            f"en {month_name('fr', future_month)}",
+            "après les fêtes",
+            "l'année prochaine",
+        ),
+        "nl": (
+            f"over {n} weken",
+            f"over {n} maanden",
+            "volgende maand",
+            "volgend kwartaal",
+            f"in {month_name('nl', future_month)}",
+            "na nieuwjaar",
+            "volgend jaar",
+        ),
+        "pt": (
+            f"em {n} semanas",
+            f"daqui a {n} meses",
+            "no próximo mês",
+            "no próximo trimestre",
+            f"em {month_name('pt', future_month)}",
+            "depois do ano novo",
+            "no ano que vem",
+        ),
+    }
+    targets = (
+        ref + timedelta(weeks=n),
+        ref + relativedelta(months=n),
+        (ref + relativedelta(months=1)).replace(day=1),
+        q_start,
+        month_start,
+        date(ref.year + 1, 1, 2),
+        date(ref.year + 1, 1, 1),
+        q_start,
+        ref.replace(day=calendar.monthrange(ref.year, ref.month)[1]),
+    )
     i = rng.randrange(len(words[lang]))
     return words[lang][i], targets[i]
 
@@ -183,18 +329,26 @@ def wrap(rng: random.Random, core: str, lang: str, first: str, me: str) -> str:
         parts.append(rng.choice(MOBILE))
     if rng.random() < 0.35:
         quote = OUR_MAIL.format(first=me.split()[0])
-        header = rng.choice([
-            "On Mon, 2 Mar 2026 at 10:04, Sam Ortega <sam@nurture-demo.io> wrote:",
-            "Am 02.03.2026 um 10:04 schrieb Sam Ortega <sam@nurture-demo.io>:",
-            "El lun, 2 mar 2026 a las 10:04, Sam Ortega (<sam@nurture-demo.io>) escribió:",
-            "Op ma 2 mrt 2026 om 10:04 schreef Sam Ortega <sam@nurture-demo.io>:",
-            "-----Original Message-----\nFrom: Sam Ortega\nSent: Monday, March 2, 2026 10:04\n"
-            "To: {me}\nSubject: Checking in",
-            "De: Sam Ortega <sam@nurture-demo.io>\nEnviado: lunes, 2 de marzo de 2026 10:04\n"
-            "Para: {me}",
-        ]).format(me=me)
-        quoted = "\n".join(f"> {line}" for line in quote.splitlines()) if "wrote" in header or \
-            "schrieb" in header or "escribió" in header or "schreef" in header else quote
+        header = rng.choice(
+            [
+                "On Mon, 2 Mar 2026 at 10:04, Sam Ortega <sam@nurture-demo.io> wrote:",
+                "Am 02.03.2026 um 10:04 schrieb Sam Ortega <sam@nurture-demo.io>:",
+                "El lun, 2 mar 2026 a las 10:04, Sam Ortega (<sam@nurture-demo.io>) escribió:",
+                "Op ma 2 mrt 2026 om 10:04 schreef Sam Ortega <sam@nurture-demo.io>:",
+                "-----Original Message-----\nFrom: Sam Ortega\nSent: Monday, March 2, 2026 10:04\n"
+                "To: {me}\nSubject: Checking in",
+                "De: Sam Ortega <sam@nurture-demo.io>\nEnviado: lunes, 2 de marzo de 2026 10:04\n"
+                "Para: {me}",
+            ]
+        ).format(me=me)
+        quoted = (
+            "\n".join(f"> {line}" for line in quote.splitlines())
+            if "wrote" in header
+            or "schrieb" in header
+            or "escribió" in header
+            or "schreef" in header
+            else quote
+        )
         parts.append(f"{header}\n{quoted}")
     return "\n\n".join(parts)
 
@@ -213,8 +367,9 @@ class Composer:
     def person(self) -> tuple[str, str, str]:
         name = self.rng.choice(PEOPLE)
         company = self.rng.choice(COMPANIES)
-        domain = re.sub(r"\W+", "", company.split()[0].lower()) + self.rng.choice([".com", ".io",
-                                                                                  ".de", ".nl"])
+        domain = re.sub(r"\W+", "", company.split()[0].lower()) + self.rng.choice(
+            [".com", ".io", ".de", ".nl"]
+        )
         local = name.lower().replace(" ", self.rng.choice([".", "_", ""]))
         local = local.translate(str.maketrans("éáãçúíóñü", "eaacuionu"))
         return name, f"{local}@{domain}", company
@@ -222,12 +377,22 @@ class Composer:
     def time_phrase(self, lang: str) -> str:
         day = self.rng.choice(WEEKDAYS[lang].split())
         hour = self.rng.randint(9, 16)
-        return {"en": self.rng.choice([f"{day} at {hour % 12 or 12}{'pm' if hour >= 12 else 'am'}",
-                                       f"{day[:3]} {hour}:30 CET", f"{day} morning",
-                                       f"next {day}", f"tomorrow at {hour}:00"]),
-                "de": f"am {day} um {hour} Uhr", "es": f"el {day} a las {hour}",
-                "fr": f"{day} à {hour}h", "nl": f"{day} om {hour} uur",
-                "pt": f"na {day} às {hour}h"}[lang]
+        return {
+            "en": self.rng.choice(
+                [
+                    f"{day} at {hour % 12 or 12}{'pm' if hour >= 12 else 'am'}",
+                    f"{day[:3]} {hour}:30 CET",
+                    f"{day} morning",
+                    f"next {day}",
+                    f"tomorrow at {hour}:00",
+                ]
+            ),
+            "de": f"am {day} um {hour} Uhr",
+            "es": f"el {day} a las {hour}",
+            "fr": f"{day} à {hour}h",
+            "nl": f"{day} om {hour} uur",
+            "pt": f"na {day} às {hour}h",
+        }[lang]
 
     def fill(self, core: str, lang: str, label: str, ref: date) -> tuple[str, dict]:
         """Fill a core's slots and return it with the extraction fields it implies."""
@@ -238,8 +403,11 @@ class Composer:
             if label == "out_of_office":
                 maker = weekday_date if self.rng.random() < 0.25 else absolute_date
             else:
-                maker = absolute_date if re.search(r"until|before|bis|hasta|avant", core) or \
-                    self.rng.random() < 0.2 else relative_date
+                maker = (
+                    absolute_date
+                    if re.search(r"until|before|bis|hasta|avant", core) or self.rng.random() < 0.2
+                    else relative_date
+                )
                 if maker is absolute_date and not re.search(r"until|before", core) and lang == "en":
                     core = core.replace("{date}", "on {date}")
             phrase, target = maker(self.rng, lang, ref)
@@ -252,14 +420,29 @@ class Composer:
                 fields["referral_name"] = name
         if label in ("objection", "not_interested") and "{comp}" in core:
             fields["competitor"] = comp
-        text = core.format(name=name, first=name.split()[0], email=email, comp=comp,
-                           company=company, n=self.rng.randint(3, 60),
-                           time=self.time_phrase(lang), time2=self.time_phrase(lang),
-                           alt=f"office@{email.split('@')[1]}")
+        text = core.format(
+            name=name,
+            first=name.split()[0],
+            email=email,
+            comp=comp,
+            company=company,
+            n=self.rng.randint(3, 60),
+            time=self.time_phrase(lang),
+            time2=self.time_phrase(lang),
+            alt=f"office@{email.split('@')[1]}",
+        )
         return text, fields
 
-    def add(self, label: str, core: str, *, subject: str | None = None, headers=None,
-            sender=None, wrap_it: bool = True) -> None:
+    def add(
+        self,
+        label: str,
+        core: str,
+        *,
+        subject: str | None = None,
+        headers=None,
+        sender=None,
+        wrap_it: bool = True,
+    ) -> None:
         received = self.ref()
         lang = lang_of(core)
         text, fields = self.fill(core, lang, label, received.date())
@@ -278,24 +461,43 @@ class Composer:
             for _ in range(per):
                 _, email, _ = self.person()
                 user, domain = email.split("@")
-                fmt = {"email": email, "email_user": user, "domain": domain,
-                       "subj": self.rng.choice(SUBJECTS).format(company="you")}
+                fmt = {
+                    "email": email,
+                    "email_user": user,
+                    "domain": domain,
+                    "subj": self.rng.choice(SUBJECTS).format(company="you"),
+                }
                 text = body.format(**fmt)
                 if self.rng.random() < 0.3:
                     text += "\n\n------ Original message ------\n" + OUR_MAIL.format(first="Sam")
                 hdrs = {k: v.format(**fmt) for k, v in headers.items()} if headers else None
-                self.add("bounce", text.replace("{", "{{").replace("}", "}}"),
-                         subject=subject.format(**fmt), headers=hdrs,
-                         sender=sender.format(**fmt) if sender else None, wrap_it=False)
+                self.add(
+                    "bounce",
+                    text.replace("{", "{{").replace("}", "}}"),
+                    subject=subject.format(**fmt),
+                    headers=hdrs,
+                    sender=sender.format(**fmt) if sender else None,
+                    wrap_it=False,
+                )
 
     def out_of_office(self, per: int) -> None:
-        auto = [{"Auto-Submitted": "auto-replied"}, {"X-Autoreply": "yes"},
-                {"Precedence": "auto_reply"}, None, None]
+        auto = [
+            {"Auto-Submitted": "auto-replied"},
+            {"X-Autoreply": "yes"},
+            {"Precedence": "auto_reply"},
+            None,
+            None,
+        ]
         for _lang, subject, body in bank.OOO:
             for _ in range(per):
                 subj = subject.format(subj=self.rng.choice(SUBJECTS).format(company="you"))
-                self.add("out_of_office", body, subject=subj, headers=self.rng.choice(auto),
-                         wrap_it=False)
+                self.add(
+                    "out_of_office",
+                    body,
+                    subject=subj,
+                    headers=self.rng.choice(auto),
+                    wrap_it=False,
+                )
 
     def simple(self, label: str, cores: list[str], per: int) -> None:
         for core in cores:
@@ -305,23 +507,45 @@ class Composer:
     def others(self, per: int) -> None:
         for subject, body, headers in bank.OTHER:
             for _ in range(per):
-                subj = subject.format(subj=self.rng.choice(SUBJECTS).format(company="you"),
-                                      n=self.rng.randint(1000, 99999))
-                self.add("other", body.replace("{n}", str(self.rng.randint(1000, 99999))),
-                         subject=subj, headers=headers, wrap_it=not headers)
+                subj = subject.format(
+                    subj=self.rng.choice(SUBJECTS).format(company="you"),
+                    n=self.rng.randint(1000, 99999),
+                )
+                self.add(
+                    "other",
+                    body.replace("{n}", str(self.rng.randint(1000, 99999))),
+                    subject=subj,
+                    headers=headers,
+                    wrap_it=not headers,
+                )
 
     def multi_intent(self, count: int) -> None:
         """Replies carrying two intents; the label is the first of them in precedence order."""
-        pools = {"unsubscribe": bank.UNSUBSCRIBE[6:24], "referral": bank.REFERRAL[:20],
-                 "meeting_request": bank.MEETING[:22], "question": bank.QUESTION[:28],
-                 "objection": bank.OBJECTION[:19], "not_now": bank.NOT_NOW[:12],
-                 "not_interested": bank.NOT_INTERESTED[:17], "interested": bank.INTERESTED[3:20]}
-        pairs = [("unsubscribe", "not_interested"), ("unsubscribe", "objection"),
-                 ("referral", "meeting_request"), ("referral", "question"),
-                 ("meeting_request", "question"), ("meeting_request", "interested"),
-                 ("question", "objection"), ("question", "interested"), ("question", "not_now"),
-                 ("objection", "not_now"), ("objection", "not_interested"),
-                 ("not_now", "interested"), ("not_now", "not_interested")]
+        pools = {
+            "unsubscribe": bank.UNSUBSCRIBE[6:24],
+            "referral": bank.REFERRAL[:20],
+            "meeting_request": bank.MEETING[:22],
+            "question": bank.QUESTION[:28],
+            "objection": bank.OBJECTION[:19],
+            "not_now": bank.NOT_NOW[:12],
+            "not_interested": bank.NOT_INTERESTED[:17],
+            "interested": bank.INTERESTED[3:20],
+        }
+        pairs = [
+            ("unsubscribe", "not_interested"),
+            ("unsubscribe", "objection"),
+            ("referral", "meeting_request"),
+            ("referral", "question"),
+            ("meeting_request", "question"),
+            ("meeting_request", "interested"),
+            ("question", "objection"),
+            ("question", "interested"),
+            ("question", "not_now"),
+            ("objection", "not_now"),
+            ("objection", "not_interested"),
+            ("not_now", "interested"),
+            ("not_now", "not_interested"),
+        ]
         for i in range(count):
             first, second = pairs[i % len(pairs)]
             label = min(first, second, key=PRECEDENCE.index)
