@@ -15,20 +15,10 @@ from pathlib import Path
 import reply_training_phrases as bank
 from dateutil.relativedelta import relativedelta
 
+from tools.reply_extract import DEFAULT_COMPETITORS
+from tools.reply_schema import PRECEDENCE
+
 OUT = Path(__file__).with_name("reply_training.jsonl")
-PRECEDENCE = (
-    "bounce",
-    "unsubscribe",
-    "out_of_office",
-    "referral",
-    "meeting_request",
-    "question",
-    "objection",
-    "not_now",
-    "not_interested",
-    "interested",
-    "other",
-)
 PEOPLE = [
     "Priya Raman",
     "Lukas Becker",
@@ -63,21 +53,9 @@ COMPANIES = [
     "Pinecrest",
     "Tidewater Inc",
 ]
-COMPETITORS = [
-    "HubSpot",
-    "Marketo",
-    "Pardot",
-    "Salesforce",
-    "ActiveCampaign",
-    "Mailchimp",
-    "Outreach",
-    "Salesloft",
-    "Apollo",
-    "Pipedrive",
-    "Zoho",
-    "Klaviyo",
-    "Brevo",
-]
+# The first 13 known competitors: the seeded draws pick from exactly these, so the committed
+# training set stays the same when the product learns more names.
+COMPETITORS = DEFAULT_COMPETITORS[:13]
 SUBJECTS = [
     "Your copy of the nurture playbook",
     "Idea for {company}",
