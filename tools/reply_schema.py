@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,19 +22,7 @@ Label = Literal[
 ]
 
 # The labels in precedence order: when a reply carries several intents, the first one wins.
-LABELS: tuple[str, ...] = (
-    "bounce",
-    "unsubscribe",
-    "out_of_office",
-    "referral",
-    "meeting_request",
-    "question",
-    "objection",
-    "not_now",
-    "not_interested",
-    "interested",
-    "other",
-)
+LABELS: tuple[str, ...] = get_args(Label)
 PRECEDENCE: tuple[str, ...] = LABELS
 
 Source = Literal["rules", "model", "llm"]
