@@ -64,9 +64,12 @@ def test_next_window_start(now, zone, expected):
 
 def test_inside_the_window_is_none():
     assert next_window_start(IN_WINDOW, ZoneInfo("America/New_York"), WINDOW) is None
-    # the window end is exclusive: 11:00 local is outside
+    # the window end is exclusive: 10:59 local is inside, 11:00 waits for Thursday 09:00 EST
+    ten_59 = datetime(2026, 11, 18, 15, 59, tzinfo=UTC)
+    assert next_window_start(ten_59, ZoneInfo("America/New_York"), WINDOW) is None
     eleven = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)
-    assert next_window_start(eleven, ZoneInfo("America/New_York"), WINDOW) is not None
+    thursday_nine = datetime(2026, 11, 19, 14, 0, tzinfo=UTC)
+    assert next_window_start(eleven, ZoneInfo("America/New_York"), WINDOW) == thursday_nine
 
 
 @pytest.mark.parametrize(
