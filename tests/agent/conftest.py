@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from agent.embeddings import LexicalEmbedder
 from agent.runtime import Runtime
 from core.agent_settings import AgentSettings
 from core.models import Lead, Rep
+from tests.cassettes import scenarios as sc
 from tests.factories import identify, track
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -51,6 +53,15 @@ def session_runtime(session: Session, client=None, checkpointer=None) -> Runtime
         client=client,
         settings=agent_settings(),
         calls=calls,
+    )
+
+
+@pytest.fixture
+def model_settings(request: pytest.FixtureRequest):
+    """Fake key on replay; the real key only when re-recording (see tests/cassettes/README.md)."""
+    recording = (request.config.getoption("--record-mode") or "none") != "none"
+    return sc.llm_settings(
+        api_key=os.environ.get("OPENAI_API_KEY", "") if recording else sc.FAKE_KEY
     )
 
 

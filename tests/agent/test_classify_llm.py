@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -11,18 +10,8 @@ from agent.classify import classify_reply, classify_runs
 from agent.classify_llm import to_classification
 from agent.llm import ModelUnavailable
 from tests.cassettes import reply_scenarios as rsc
-from tests.cassettes import scenarios as sc
 from tests.reply_factories import StubClient, offline_settings
 from tools.reply_schema import ReplyInput
-
-
-@pytest.fixture
-def model_settings(request: pytest.FixtureRequest):
-    """Fake key on replay; the real key only when re-recording (see tests/cassettes/README.md)."""
-    recording = (request.config.getoption("--record-mode") or "none") != "none"
-    return sc.llm_settings(
-        api_key=os.environ.get("OPENAI_API_KEY", "") if recording else sc.FAKE_KEY
-    )
 
 
 @pytest.mark.vcr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -18,15 +17,6 @@ from agent.llm import CallRecorder, ModelUnavailable, ToolCall, Usage, get_clien
 from agent.llm_openai import OpenAIClient
 from agent.verify import verify_draft
 from tests.cassettes import scenarios as sc
-
-
-@pytest.fixture
-def model_settings(request: pytest.FixtureRequest):
-    """Fake key on replay; the real key only when re-recording (see tests/cassettes/README.md)."""
-    recording = (request.config.getoption("--record-mode") or "none") != "none"
-    return sc.llm_settings(
-        api_key=os.environ.get("OPENAI_API_KEY", "") if recording else sc.FAKE_KEY
-    )
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +14,6 @@ from core.db import Database
 from core.models import Escalation, Event, Lead
 from core.settings import Settings
 from tests.cassettes import reply_scenarios as rsc
-from tests.cassettes import scenarios as sc
 from tests.reply_factories import (
     StubClient,
     counts,
@@ -111,15 +109,7 @@ def test_prompt_injection_is_tagged_and_escalated_and_nothing_else(session, acti
     assert reply.label == ("other" if backend == "offline" else "question")
 
 
-@pytest.fixture
-def model_settings(request: pytest.FixtureRequest):
-    """Fake key on replay (this cassette is hand-written only: see tests/cassettes/README.md)."""
-    recording = (request.config.getoption("--record-mode") or "none") != "none"
-    return sc.llm_settings(
-        api_key=os.environ.get("OPENAI_API_KEY", "") if recording else sc.FAKE_KEY
-    )
-
-
+# The cassette is hand-written on purpose (the model is told to be wrong): never re-record it.
 @pytest.mark.vcr
 @pytest.mark.default_cassette("classify_reply_rules_win")
 def test_rules_win_over_the_llm_for_an_unsubscribe_through_the_graph(session, model_settings):
