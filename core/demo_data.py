@@ -14,7 +14,7 @@ from core.demo_content import content_library
 from core.demo_patterns import PATTERNS, assign_patterns, build_trail
 from core.demo_people import Account, Person, Rep, build_accounts, build_person, build_reps
 from core.demo_pools import COUNTRIES, MESSY_TITLES
-from core.vocab import KEY_FIELDS
+from core.vocab import KEY_FIELDS, LEAD_FIELDS
 
 __all__ = [
     "CSV_COLUMNS",
@@ -26,17 +26,9 @@ __all__ = [
     "write_content",
 ]
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "company",
-    "industry",
-    "company_size",
-    "country",
-    "timezone",
-    "source",
+# The demo CSV carries the lead fields a typical export has; persona, interest and phone stay off.
+CSV_COLUMNS: tuple[str, ...] = tuple(
+    f for f in LEAD_FIELDS if f not in {"persona", "product_interest", "phone"}
 )
 # Share of leads given each data-hygiene problem (independently of one another).
 MESS_RATES: dict[str, float] = {

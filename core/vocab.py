@@ -91,6 +91,23 @@ SOURCES: tuple[str, ...] = (
     "import",
 )
 
+# Lead fields an identify call or a CSV import may set, in CSV column order.
+LEAD_FIELDS: tuple[str, ...] = (
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "industry",
+    "company_size",
+    "country",
+    "timezone",
+    "source",
+    "persona",
+    "product_interest",
+    "phone",
+)
+
 # Fields whose absence makes a record unfit to email (three or more missing -> suppressed).
 KEY_FIELDS: tuple[str, ...] = (
     "first_name",

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from core.models import Account, Lead
+from core.vocab import LEAD_FIELDS
 from tools.hygiene import (
     InvalidEmail,
     missing_key_fields,
@@ -45,21 +46,6 @@ _ALIASES = {
     "productInterest": "product_interest",
     "time_zone": "timezone",
 }
-LEAD_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "title",
-    "company",
-    "industry",
-    "company_size",
-    "country",
-    "timezone",
-    "source",
-    "persona",
-    "product_interest",
-    "phone",
-)
 
 
 def clean_traits(traits: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
