@@ -52,6 +52,8 @@ Behaviour = Literal[
     "replied",
 ]
 _SAFE_VALUE = re.compile(r"^[\w .&/+-]{1,64}$")
+# Leads created in the period (`:start`, `:end` from `period_params`).
+CREATED_IN_PERIOD = "leads.created_at >= :start AND leads.created_at < :end"
 
 
 class Period(BaseModel):
@@ -176,14 +178,19 @@ class LeadFilter(BaseModel):
 
 
 def lead_condition(
-    session: Session, lead_filter: LeadFilter | None, as_of: datetime
+    session: Session,
+    lead_filter: LeadFilter | None,
+    as_of: datetime | None = None,
+    period: Period | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """A SQL condition over `leads` for the filter (compiled by the segment filter language)."""
+    """A SQL condition over `leads` for the filter (compiled by the segment filter language).
+
+    Its parameters carry `:as_of` (now when not given) and, with a period, `:start` and `:end`.
+    """
     source = lead_filter.filter_text(session) if lead_filter else None
-    if not source:
-        return "TRUE", {"as_of": as_of}
-    where, params = compile_filter(source)
-    params["as_of"] = as_of
+    where, params = compile_filter(source) if source else ("TRUE", {})
+    params["as_of"] = as_of or datetime.now(UTC)
+    params.update(period_params(period))
     return where, params
 
 
@@ -228,14 +235,19 @@ def ratio(part: float | None, whole: float | None) -> float | None:
     return round(float(part) / float(whole), 6)
 
 
-def hours(value: Any) -> float | None:
-    """A number of hours rounded to 2 places (None stays None)."""
+def two_places(value: Any) -> float | None:
+    """A number (hours, an edit distance) rounded to 2 places (None stays None)."""
     return None if value is None else round(float(value), 2)
 
 
 def capped(ids: list[int] | None) -> list[int]:
     """At most RECORD_CAP ids."""
     return list(ids or [])[:RECORD_CAP]
+
+
+def sql_list(values) -> str:
+    """Fixed codes (never user text) as a SQL list body: 'a', 'b'."""
+    return ", ".join(f"'{v}'" for v in values)
 
 
 def period_params(period: Period | None) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from tools.metrics import (
     build,
     capped,
     fetch,
-    hours,
     period_params,
     ratio,
+    two_places,
 )
 
 # Statuses a draft can only reach through a human approval (core/models/agent.py status machine).
@@ -82,8 +82,7 @@ SELECT count(*) AS drafts, avg(edit_distance) AS mean,
 FROM drafts WHERE reviewed_at IS NOT NULL AND edit_distance IS NOT NULL
   AND created_at >= :start AND created_at < :end"""
     row = fetch(session, sql, params)[0]
-    mean = None if row["mean"] is None else round(float(row["mean"]), 2)
-    median = None if row["median"] is None else round(float(row["median"]), 2)
+    mean, median = two_places(row["mean"]), two_places(row["median"])
     return build(
         "draft_edit_distance",
         mean,
@@ -119,12 +118,12 @@ FROM approved"""
     row = fetch(session, sql, params)[0]
     return build(
         "time_to_approve",
-        hours(row["median"]),
+        two_places(row["median"]),
         sql,
         params,
         numbers={
-            "median_hours": hours(row["median"]),
-            "mean_hours": hours(row["mean"]),
+            "median_hours": two_places(row["median"]),
+            "mean_hours": two_places(row["mean"]),
             "approved": row["drafts"],
         },
         record_kind="draft",

@@ -11,11 +11,12 @@ Definitions:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from tools.metrics import (
+    CREATED_IN_PERIOD,
     RECORD_CAP,
     LeadFilter,
     MetricResult,
@@ -23,10 +24,9 @@ from tools.metrics import (
     build,
     capped,
     fetch,
-    hours,
     lead_condition,
-    period_params,
     ratio,
+    two_places,
 )
 
 _TIMING = f"""
@@ -39,19 +39,18 @@ FROM per_lead"""
 
 def _timing(metric, session, period, lead_filter, as_of, per_lead, names) -> MetricResult:
     """Median and mean hours over a per-lead CTE (id, hours); leads without hours are counted."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    params.update(period_params(period))
+    where, params = lead_condition(session, lead_filter, as_of, period)
     sql = f"WITH per_lead AS ({per_lead.format(where=where)}){_TIMING}"
     row = fetch(session, sql, params)[0]
     timed_name, open_name = names
     return build(
         metric,
-        hours(row["median"]),
+        two_places(row["median"]),
         sql,
         params,
         numbers={
-            "median_hours": hours(row["median"]),
-            "mean_hours": hours(row["mean"]),
+            "median_hours": two_places(row["median"]),
+            "mean_hours": two_places(row["mean"]),
             timed_name: row["timed"],
             open_name: row["base"] - row["timed"],
         },
@@ -70,14 +69,14 @@ def speed_to_lead(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """Hours from lead creation to the first touch (email sent or rep note), median and mean."""
-    per_lead = """
+    per_lead = f"""
 SELECT leads.id, extract(epoch FROM (t.first_touch - leads.created_at)) / 3600.0 AS hours
 FROM leads LEFT JOIN LATERAL (
   SELECT min(e.occurred_at) AS first_touch FROM events e
   WHERE e.lead_id = leads.id AND e.type IN ('email_sent', 'note_added')
     AND e.occurred_at >= leads.created_at AND e.occurred_at <= :as_of
 ) t ON TRUE
-WHERE {where} AND leads.created_at >= :start AND leads.created_at < :end"""
+WHERE {{where}} AND {CREATED_IN_PERIOD}"""
     names = ("touched", "untouched")
     return _timing("speed_to_lead", session, period, lead_filter, as_of, per_lead, names)
 
@@ -115,8 +114,7 @@ def nurtured_vs_not(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """MQL rate of new leads that got any email (nurtured) against those that got none."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    params.update(period_params(period))
+    where, params = lead_condition(session, lead_filter, as_of, period)
     sql = f"""
 WITH cohort AS MATERIALIZED (
   SELECT leads.id,
@@ -124,7 +122,7 @@ WITH cohort AS MATERIALIZED (
                       AND s.occurred_at <= :as_of) AS nurtured,
          leads.id IN (SELECT m.lead_id FROM events m WHERE m.type = 'mql_reached'
                       AND m.occurred_at <= :as_of) AS mql
-  FROM leads WHERE {where} AND leads.created_at >= :start AND leads.created_at < :end
+  FROM leads WHERE {where} AND {CREATED_IN_PERIOD}
 )
 SELECT nurtured, count(*) AS leads, count(*) FILTER (WHERE mql) AS mqls,
        (array_agg(id ORDER BY id))[1:{RECORD_CAP}] AS ids

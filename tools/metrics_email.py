@@ -12,7 +12,7 @@ click-to-open is clicks over opens.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -27,8 +27,8 @@ from tools.metrics import (
     capped,
     fetch,
     lead_condition,
-    period_params,
     ratio,
+    sql_list,
 )
 
 POSITIVE_LABELS = ("meeting_request", "question", "interested")
@@ -62,8 +62,7 @@ def email_performance(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """Sent, delivered, opens, clicks, replies and their rates, per campaign / sequence step."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    params.update(period_params(period))
+    where, params = lead_condition(session, lead_filter, as_of, period)
     named = ""
     if campaign:
         named, params["pattern"] = f"AND {_NAMED.format(e='e')}", name_pattern(campaign)
@@ -74,7 +73,7 @@ def email_performance(
         if group_by == "auto"
         else "'all'"
     )
-    positive = ", ".join(f"'{label}'" for label in POSITIVE_LABELS)
+    positive = sql_list(POSITIVE_LABELS)
     sql = f"""
 WITH sends AS (
   SELECT e.lead_id, e.occurred_at AS sent_at, {_KEY.format(e="e")} AS email_key,
@@ -177,10 +176,10 @@ def went_quiet_after(
     The reference email is each lead's latest non-bounced matching send; "since" excludes opening
     that same email (a click on it, or any other engagement, means the lead did not go quiet).
     """
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    params.update(period_params(period), pattern=name_pattern(campaign))
+    where, params = lead_condition(session, lead_filter, as_of, period)
+    params["pattern"] = name_pattern(campaign)
     in_period = "AND e.occurred_at >= :start AND e.occurred_at < :end" if period else ""
-    engagement = ", ".join(f"'{t}'" for t in sorted(ENGAGEMENT_TYPES))
+    engagement = sql_list(sorted(ENGAGEMENT_TYPES))
     sql = f"""
 WITH received AS (
   SELECT DISTINCT ON (e.lead_id) e.lead_id, e.occurred_at AS sent_at,

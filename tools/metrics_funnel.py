@@ -12,13 +12,14 @@ Definitions (all in UTC, periods half-open):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from core.vocab import ENGAGEMENT_TYPES
 from tools.metrics import (
+    CREATED_IN_PERIOD,
     RECORD_CAP,
     LeadFilter,
     MetricResult,
@@ -27,8 +28,8 @@ from tools.metrics import (
     capped,
     fetch,
     lead_condition,
-    period_params,
     ratio,
+    sql_list,
 )
 
 # CRM stages that mean "got at least this far" (closed_lost says nothing about how far).
@@ -41,15 +42,11 @@ Conversion = Literal["mql_to_sql", "lead_to_opportunity"]
 _IDS = f"(array_agg(id ORDER BY id) FILTER (WHERE hit))[1:{RECORD_CAP}]"
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 def _stage_reached(stage: str) -> str:
     # IN (subquery) is planned as one hashed set, not one probe per lead like EXISTS.
     return (
         "leads.id IN (SELECT c.lead_id FROM events c WHERE c.type = 'crm_stage_changed' "
-        f"AND c.properties->>'stage' IN ({_in(AT_LEAST[stage])}) AND c.occurred_at <= :as_of)"
+        f"AND c.properties->>'stage' IN ({sql_list(AT_LEAST[stage])}) AND c.occurred_at <= :as_of)"
     )
 
 
@@ -72,8 +69,7 @@ def mql_count(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """Distinct leads with an `mql_reached` event in the period."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    params.update(period_params(period))
+    where, params = lead_condition(session, lead_filter, as_of, period)
     sql = (
         f"SELECT count(*) AS n, (array_agg(leads.id ORDER BY leads.id))[1:{RECORD_CAP}] AS ids "
         f"FROM leads WHERE {where} AND EXISTS (SELECT 1 FROM events e WHERE e.lead_id = leads.id "
@@ -94,8 +90,7 @@ def mql_count(
 
 def _cohort_rate(metric, session, period, lead_filter, as_of, base, hit, names) -> MetricResult:
     """Share of a base set of leads that also meet `hit`; numbers named by `names`."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    params.update(period_params(period))
+    where, params = lead_condition(session, lead_filter, as_of, period)
     sql = f"""
 WITH cohort AS MATERIALIZED (
   SELECT leads.id, {hit} AS hit FROM leads WHERE {where} AND {base}
@@ -125,9 +120,10 @@ def mql_rate(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """Of the leads created in the period, the share that reached MQL (by `as_of`)."""
-    base = "leads.created_at >= :start AND leads.created_at < :end"
     names = ("new_leads", "reached_mql", "mql_rate")
-    return _cohort_rate("mql_rate", session, period, lead_filter, as_of, base, _MQL_EVER, names)
+    return _cohort_rate(
+        "mql_rate", session, period, lead_filter, as_of, CREATED_IN_PERIOD, _MQL_EVER, names
+    )
 
 
 def stage_conversion(
@@ -143,8 +139,7 @@ def stage_conversion(
         base, hit = _MQL_IN_PERIOD, _stage_reached("sql")
         names = ("mqls", "reached_sql", "rate")
     else:
-        base = "leads.created_at >= :start AND leads.created_at < :end"
-        hit = _stage_reached("opportunity")
+        base, hit = CREATED_IN_PERIOD, _stage_reached("opportunity")
         names = ("new_leads", "reached_opportunity", "rate")
     return _cohort_rate(kind, session, period, lead_filter, as_of, base, hit, names)
 
@@ -158,7 +153,7 @@ def lead_velocity(
 ) -> MetricResult:
     """Lead velocity rate: month-over-month growth of leads reaching MQL."""
     previous = month.previous()
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
+    where, params = lead_condition(session, lead_filter, as_of)
     params.update(start=month.start, end=month.end, prev_start=previous.start)
     sql = f"""
 SELECT count(DISTINCT e.lead_id) FILTER (WHERE e.occurred_at >= :start) AS current,
@@ -192,8 +187,8 @@ def funnel_counts(
     session: Session, *, lead_filter: LeadFilter | None = None, as_of: datetime | None = None
 ) -> MetricResult:
     """All-time funnel: leads, engaged, reached MQL, SQL, opportunity, customer."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    engaged = ", ".join(f"'{t}'" for t in sorted(ENGAGEMENT_TYPES))
+    where, params = lead_condition(session, lead_filter, as_of)
+    engaged = sql_list(sorted(ENGAGEMENT_TYPES))
     stage = "c.type = 'crm_stage_changed' AND c.properties->>'stage' IN"
     sql = f"""
 SELECT count(*) AS leads, count(*) FILTER (WHERE f.engaged) AS engaged,
@@ -202,9 +197,9 @@ SELECT count(*) AS leads, count(*) FILTER (WHERE f.engaged) AS engaged,
        count(*) FILTER (WHERE f.customer) AS customer
 FROM leads LEFT JOIN LATERAL (
   SELECT bool_or(c.type IN ({engaged})) AS engaged, bool_or(c.type = 'mql_reached') AS mql,
-         bool_or({stage} ({_in(AT_LEAST["sql"])})) AS sql,
-         bool_or({stage} ({_in(AT_LEAST["opportunity"])})) AS opportunity,
-         bool_or({stage} ({_in(AT_LEAST["customer"])})) AS customer
+         bool_or({stage} ({sql_list(AT_LEAST["sql"])})) AS sql,
+         bool_or({stage} ({sql_list(AT_LEAST["opportunity"])})) AS opportunity,
+         bool_or({stage} ({sql_list(AT_LEAST["customer"])})) AS customer
   FROM events c WHERE c.lead_id = leads.id AND c.occurred_at <= :as_of
 ) f ON TRUE
 WHERE {where}"""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Segment
 from tools.metrics import (
+    CREATED_IN_PERIOD,
     RECORD_CAP,
     LeadFilter,
     MetricResult,
@@ -19,7 +20,6 @@ from tools.metrics import (
     capped,
     fetch,
     lead_condition,
-    period_params,
 )
 from tools.segment_filter import compile_filter
 
@@ -41,14 +41,12 @@ TOP_ORDER = {
     "engagement_score": "leads.engagement_score",
 }
 IDS = f"(array_agg(leads.id ORDER BY leads.score DESC, leads.id))[1:{RECORD_CAP}]"
-_CREATED = " AND leads.created_at >= :start AND leads.created_at < :end"
 
 
 def _scope(session, lead_filter, period, as_of):
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
-    if period:
-        where += _CREATED
-    return where, {**params, **period_params(period)}
+    """The lead filter, narrowed to leads created in `period` when there is one."""
+    where, params = lead_condition(session, lead_filter, as_of, period)
+    return (f"{where} AND {CREATED_IN_PERIOD}" if period else where), params
 
 
 def count_leads(
@@ -151,9 +149,9 @@ def leads_over_time(
 ) -> MetricResult:
     """New leads (or leads reaching MQL) per day, week or month of the period, zero-filled."""
     as_of = as_of or datetime.now(UTC)
-    where, params = lead_condition(session, lead_filter, as_of)
+    where, params = lead_condition(session, lead_filter, as_of, period)
     # No buckets after `as_of`: "this quarter" stops at today, not at the end of the quarter.
-    params.update(period_params(period), interval=interval, last=min(period.end, as_of))
+    params.update(interval=interval, last=min(period.end, as_of))
     if event == "created":
         items = f"SELECT leads.id, leads.created_at AS at FROM leads WHERE {where}"
     else:
@@ -198,7 +196,7 @@ def top_leads(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """The n leads with the highest score (or fit / engagement score), best first."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
+    where, params = lead_condition(session, lead_filter, as_of)
     params["n"] = max(1, min(n, RECORD_CAP))
     sql = (
         "SELECT leads.id, leads.email, leads.first_name, leads.last_name, leads.company, "
@@ -227,7 +225,7 @@ def score_histogram(
     as_of: datetime | None = None,
 ) -> MetricResult:
     """How many leads have a score in each band of `bucket` points (0–9, 10–19, ...)."""
-    where, params = lead_condition(session, lead_filter, as_of or datetime.now(UTC))
+    where, params = lead_condition(session, lead_filter, as_of)
     params["bucket"] = bucket
     sql = (
         "SELECT (leads.score / :bucket) * :bucket AS low, count(*) AS n FROM leads "
