@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from agent.analytics.answer import Proposal
 from agent.analytics.periods import PeriodError, parse_period
+from agent.analytics.tool_args import Scoped
 from tools.metrics import MetricResult, Period, last_days
 from tools.segments import UnknownSegment
 
@@ -104,6 +105,12 @@ def comparison(phrase: str | None, period: Period | None, ctx: ToolContext) -> P
             raise ToolError("a comparison needs a time range to compare from")
         return period.previous()
     return resolve(phrase, ctx, None)
+
+
+def scoped_periods(ctx: ToolContext, args: Scoped) -> tuple[Period, Period | None]:
+    """The asked period (default: the last 30 days) and the one to compare it with, if any."""
+    period = resolve(args.period, ctx, default_window(ctx))
+    return period, comparison(args.compare_with, period, ctx)
 
 
 def run_tool(ctx: ToolContext, name: str, arguments: dict[str, Any]) -> ToolOutput:

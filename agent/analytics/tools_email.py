@@ -6,10 +6,10 @@ from agent.analytics.tool_args import AiArgs, EmailArgs, QuietArgs
 from agent.analytics.tools import (
     ToolContext,
     ToolOutput,
-    comparison,
     default_window,
     from_result,
     resolve,
+    scoped_periods,
     tool,
     with_previous,
 )
@@ -36,8 +36,7 @@ RATE_WORDS = {
 )
 def email_tool(ctx: ToolContext, args: EmailArgs) -> ToolOutput:
     """Email rates for the emails sent in a period (one campaign, or grouped by campaign)."""
-    period = resolve(args.period, ctx, default_window(ctx))
-    before = comparison(args.compare_with, period, ctx)
+    period, before = scoped_periods(ctx, args)
     if args.campaign and not campaign_names(ctx.session, args.campaign, limit=1):
         known = ", ".join(_themes(campaign_names(ctx.session, limit=200))) or "none yet"
         output = ToolOutput(name="", args={})

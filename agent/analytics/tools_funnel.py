@@ -12,10 +12,10 @@ from agent.analytics.tool_args import (
 from agent.analytics.tools import (
     ToolContext,
     ToolOutput,
-    comparison,
     default_window,
     from_result,
     resolve,
+    scoped_periods,
     tool,
     with_previous,
 )
@@ -25,15 +25,10 @@ from tools.metrics_cohorts import nurtured_vs_not, speed_to_lead, time_to_handof
 from tools.metrics_funnel import funnel_counts, lead_velocity, mql_count, mql_rate, stage_conversion
 
 
-def _periods(ctx: ToolContext, args: Scoped):
-    period = resolve(args.period, ctx, default_window(ctx))
-    return period, comparison(args.compare_with, period, ctx)
-
-
 @tool("mql_count", "How many leads reached MQL in a period (optionally vs another)", Scoped)
 def mql_count_tool(ctx: ToolContext, args: Scoped) -> ToolOutput:
     """Distinct leads with an mql_reached event in the period."""
-    period, before = _periods(ctx, args)
+    period, before = scoped_periods(ctx, args)
     kw = {"lead_filter": args.filters, "as_of": ctx.now}
     result = mql_count(ctx.session, period, **kw)
     sentence = f"{count_of(result.value, args.filters.describe())} reached MQL {when(period)}."
@@ -47,7 +42,7 @@ def mql_count_tool(ctx: ToolContext, args: Scoped) -> ToolOutput:
 @tool("mql_rate", "Share of new leads (created in the period) that reached MQL", Scoped)
 def mql_rate_tool(ctx: ToolContext, args: Scoped) -> ToolOutput:
     """MQL rate of the leads created in the period."""
-    period, before = _periods(ctx, args)
+    period, before = scoped_periods(ctx, args)
     kw = {"lead_filter": args.filters, "as_of": ctx.now}
     result = mql_rate(ctx.session, period, **kw)
     n = result.numbers
@@ -67,7 +62,7 @@ def mql_rate_tool(ctx: ToolContext, args: Scoped) -> ToolOutput:
 @tool("conversion", "MQL→SQL or lead→opportunity conversion rate in a period", ConversionArgs)
 def conversion_tool(ctx: ToolContext, args: ConversionArgs) -> ToolOutput:
     """Conversion from one funnel stage to a later one."""
-    period, before = _periods(ctx, args)
+    period, before = scoped_periods(ctx, args)
     kw = {"lead_filter": args.filters, "as_of": ctx.now}
     result = stage_conversion(ctx.session, args.kind, period, **kw)
     n = list(result.numbers.values())
@@ -89,7 +84,7 @@ def conversion_tool(ctx: ToolContext, args: ConversionArgs) -> ToolOutput:
 @tool("timing", "Speed-to-lead or time-to-handoff in hours (median and mean)", TimingArgs)
 def timing_tool(ctx: ToolContext, args: TimingArgs) -> ToolOutput:
     """Median and mean hours for speed-to-lead or time-to-handoff."""
-    period, before = _periods(ctx, args)
+    period, before = scoped_periods(ctx, args)
     fn = speed_to_lead if args.metric == "speed_to_lead" else time_to_handoff
     kw = {"lead_filter": args.filters, "as_of": ctx.now}
     result = fn(ctx.session, period, **kw)
