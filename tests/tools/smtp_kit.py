@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -47,12 +48,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
-    """Run a local SMTP server for the length of a block: (inbox, port)."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+def serve(handler: object, **controller_options: Any) -> Iterator[int]:
+    """Run an aiosmtpd `handler` on a free 127.0.0.1 port for the length of a block: the port."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **controller_options)
     controller.start()
     try:
-        yield inbox, port
+        yield port
     finally:
         controller.stop()
+
+
+@contextmanager
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """Run a local SMTP server for the length of a block: (inbox, port)."""
+    inbox = Inbox()
+    with serve(inbox) as port:
+        yield inbox, port

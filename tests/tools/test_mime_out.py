@@ -14,9 +14,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from tests.tools.smtp_kit import free_port, serve
 from tools.delivery import DeliveryResult, FileOutbox, SmtpTransport, retry_delays
 from tools.mime_in import parse_inbound
 from tools.mime_out import OutgoingEmail, compose_email, make_message_id, text_to_html
@@ -63,21 +63,11 @@ class Recorder:
         return self.data_reply
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Recorder, int]]:
-    handler, port = Recorder(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    handler = Recorder()
+    with serve(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")
@@ -245,13 +235,11 @@ def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResul
 
 def test_starttls_with_login(tls_files: tuple[Path, Path]) -> None:
     server_ctx, client_ctx = _tls_contexts(tls_files)
-    handler, port = Recorder(), free_port()
-    controller = Controller(
-        handler, hostname="127.0.0.1", port=port, tls_context=server_ctx, require_starttls=True,
+    handler = Recorder()
+    with serve(
+        handler, tls_context=server_ctx, require_starttls=True,
         authenticator=_authenticator, auth_require_tls=True,
-    )  # fmt: skip
-    controller.start()
-    try:
+    ) as port:  # fmt: skip
         good = SmtpTransport(
             "127.0.0.1", port, "starttls", "zoe", "s3cret", 5, ssl_context=client_ctx
         )
@@ -266,8 +254,6 @@ def test_starttls_with_login(tls_files: tuple[Path, Path]) -> None:
             compose_email(outgoing())
         )
         assert untrusted.temporary_failure and "certificate" in untrusted.detail.lower()
-    finally:
-        controller.stop()
 
 
 def test_starttls_required_but_not_offered(smtp_server: tuple[Recorder, int]) -> None:
@@ -280,16 +266,12 @@ def test_starttls_required_but_not_offered(smtp_server: tuple[Recorder, int]) ->
 
 def test_implicit_tls(tls_files: tuple[Path, Path]) -> None:
     server_ctx, client_ctx = _tls_contexts(tls_files)
-    handler, port = Recorder(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=server_ctx)
-    controller.start()
-    try:
+    handler = Recorder()
+    with serve(handler, ssl_context=server_ctx) as port:
         result = SmtpTransport("127.0.0.1", port, "ssl", timeout=5, ssl_context=client_ctx).send(
             compose_email(outgoing())
         )
         assert result.ok and len(handler.envelopes) == 1
-    finally:
-        controller.stop()
 
 
 def test_file_outbox_is_atomic_and_idempotent(tmp_path: Path) -> None:
