@@ -11,7 +11,8 @@ def test_upgrade_downgrade_upgrade(fresh_db_url):
         tables = set(inspect(engine).get_table_names())
         assert {"leads", "events", "accounts", "reps", "score_history", "segments"} <= tables
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT '[1,2,3]'::vector(3)")).scalar() is not None
+            distance = text("SELECT '[1,2,3]'::vector(3) <-> '[1,2,5]'::vector(3)")
+            assert conn.execute(distance).scalar() == 2.0  # pgvector's L2 operator, not a cast
         downgrade(engine, "base")
         engine.dispose()
         remaining = set(inspect(engine).get_table_names()) - {"alembic_version"}
