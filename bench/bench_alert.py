@@ -10,9 +10,6 @@ Usage: python -m bench.bench_alert [--leads 1200] [--alerts 60]
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -20,8 +17,7 @@ import httpx
 from sqlalchemy import text
 
 from bench.agent_setup import load_demo_data
-from bench.bench_ingest import KEY, _wait
-from bench.common import bench_database, summary
+from bench.common import API_KEY, api_server, bench_database, summary
 
 PRICING = "https://nurture.example/pricing"
 
@@ -62,59 +58,39 @@ def main() -> None:
     args = parser.parse_args()
     with bench_database("alert") as (url, engine):
         load_demo_data(engine, args.leads)
-        env = {**os.environ, "DATABASE_URL": url, "NURTURE_API_KEY": KEY}
-        port = "8766"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.app:create_app",
-                "--factory",
-                "--port",
-                port,
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
+        base = "http://127.0.0.1:8766"
         timings, missed = [], 0
-        try:
-            _wait(base)
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as http:
-                for i, user in enumerate(_candidates(engine, args.alerts)):
-                    now = datetime.now(UTC)
-                    first = {
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        with api_server(url, 8766), httpx.Client(base_url=base, headers=headers) as http:
+            for i, user in enumerate(_candidates(engine, args.alerts)):
+                now = datetime.now(UTC)
+                first = {
+                    "userId": user,
+                    "event": "Page Viewed",
+                    "messageId": f"b-{user}-1",
+                    "timestamp": (now - timedelta(hours=2)).isoformat(),
+                    "properties": {"url": PRICING, "category": "pricing"},
+                }
+                http.post("/v1/track", json=first).raise_for_status()
+                trigger = (
+                    {**first, "messageId": f"b-{user}-2", "timestamp": now.isoformat()}
+                    if i % 2 == 0
+                    else {
                         "userId": user,
-                        "event": "Page Viewed",
-                        "messageId": f"b-{user}-1",
-                        "timestamp": (now - timedelta(hours=2)).isoformat(),
-                        "properties": {"url": PRICING, "category": "pricing"},
+                        "event": "Demo Requested",
+                        "messageId": f"b-{user}-d",
+                        "timestamp": now.isoformat(),
                     }
-                    http.post("/v1/track", json=first).raise_for_status()
-                    trigger = (
-                        {**first, "messageId": f"b-{user}-2", "timestamp": now.isoformat()}
-                        if i % 2 == 0
-                        else {
-                            "userId": user,
-                            "event": "Demo Requested",
-                            "messageId": f"b-{user}-d",
-                            "timestamp": now.isoformat(),
-                        }
-                    )
-                    started = time.perf_counter()
-                    http.post("/v1/track", json=trigger).raise_for_status()
-                    while not _alerted(engine, user):
-                        if time.perf_counter() - started > 10:
-                            missed += 1
-                            break
-                        time.sleep(0.005)
-                    else:
-                        timings.append((time.perf_counter() - started) * 1000)
-        finally:
-            server.terminate()
-            server.wait(10)
+                )
+                started = time.perf_counter()
+                http.post("/v1/track", json=trigger).raise_for_status()
+                while not _alerted(engine, user):
+                    if time.perf_counter() - started > 10:
+                        missed += 1
+                        break
+                    time.sleep(0.005)
+                else:
+                    timings.append((time.perf_counter() - started) * 1000)
     print(f"high-intent event -> owner alert recorded: {summary(timings)}; missed: {missed}")
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,20 +23,8 @@ import orjson
 import psycopg
 from sqlalchemy import make_url, text
 
-from bench.common import BENCH_HOME, bench_database
+from bench.common import API_KEY, BENCH_HOME, api_server, bench_database
 from core.demo_data import generate
-
-KEY = "bench-key"
-
-
-def _wait(base: str) -> None:
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 def _tree_cpu(root: int) -> float:
@@ -67,7 +53,7 @@ def _post_all(base: str, messages: list[dict], batch: int, clients: int) -> floa
     bodies = [
         orjson.dumps({"batch": messages[i : i + batch]}) for i in range(0, len(messages), batch)
     ]
-    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     with httpx.Client(base_url=base, headers=headers, timeout=120, limits=limits) as http:
 
@@ -121,29 +107,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     data = generate(n_leads=args.leads)
-    events = [e for e in data.events]
+    events = list(data.events)
     with bench_database("ingest") as (url, engine):
-        env = {**os.environ, "DATABASE_URL": url, "NURTURE_API_KEY": KEY}
-        port = "8765"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.app:create_app",
-                "--factory",
-                "--port",
-                port,
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait(base)
+        base = "http://127.0.0.1:8765"
+        with api_server(url, 8765, args.workers) as server:
             _post_all(base, data.leads, args.batch, args.clients)
             pid_file = BENCH_HOME.resolve() / "bench-ingest" / "postmaster.pid"
             postmaster = int(pid_file.read_text().split()[0])
@@ -151,9 +118,6 @@ def main() -> None:
             elapsed = _post_all(base, events, args.batch, args.clients)
             after = (time.process_time(), _tree_cpu(server.pid), _tree_cpu(postmaster))
             cpu = [b - a for a, b in zip(before, after, strict=True)]
-        finally:
-            server.terminate()
-            server.wait(10)
         api_rate = len(events) / elapsed
         with engine.connect() as conn:
             scored = conn.execute(text("SELECT count(*) FROM leads WHERE scored_at IS NOT NULL"))

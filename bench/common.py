@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
+import subprocess
+import sys
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from sqlalchemy import Engine
 
 from core.db import make_engine, migrate
 from core.pgembed import EmbeddedPostgres
 
 BENCH_HOME = Path(".nurture")
+API_KEY = "bench-key"
 
 
 @contextmanager
@@ -51,3 +57,25 @@ def summary(values_ms: list[float]) -> str:
         f"p50 {statistics.median(values_ms):.1f} ms, p95 {percentile(values_ms, 95):.1f} ms, "
         f"max {max(values_ms):.1f} ms over {len(values_ms)} runs"
     )
+
+
+@contextmanager
+def api_server(url: str, port: int, workers: int = 1) -> Iterator[subprocess.Popen]:
+    """`uvicorn api.app:create_app` on 127.0.0.1:port against `url`, ready when yielded."""
+    env = {**os.environ, "DATABASE_URL": url, "NURTURE_API_KEY": API_KEY}
+    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
+    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env)
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        yield server
+    finally:
+        server.terminate()
+        server.wait(10)
