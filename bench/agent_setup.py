@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent.embeddings import LexicalEmbedder
 from agent.runtime import Runtime
 from core.agent_settings import AgentSettings
+from core.db import committed
 from core.demo_data import generate
 from tools.demo_loader import load_demo
 from tools.rescore import rescore
@@ -29,19 +27,8 @@ def load_demo_data(engine: Engine, leads: int, seed: int = 7) -> None:
 
 def session_factory(engine: Engine):
     """Sessions committed on success (what Database.session gives the agent)."""
-
-    @contextmanager
-    def sessions() -> Iterator[Session]:
-        """One committed-on-success session."""
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    return sessions
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return lambda: committed(sessions)
 
 
 def offline_runtime(engine: Engine, checkpointer=None) -> Runtime:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -73,6 +73,18 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+@contextmanager
+def committed(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """A session from `sessions`, committed on success and rolled back on error."""
+    with sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
 class Database:
     """One process's handle on the database: start it, migrate it, hand out sessions, stop it."""
 
@@ -107,17 +119,10 @@ class Database:
             self._embedded.stop()
             self._embedded = None
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """A session committed on success and rolled back on error."""
         assert self.sessions is not None, "Database.start() first"
-        with self.sessions() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        return committed(self.sessions)
 
 
 @contextmanager
