@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.models import Event, Lead
+from core.models import Lead
 from tools import clock
 from tools.timeline import add_events, system_event
 
@@ -99,6 +99,22 @@ def choose_rep(lead: Lead, reps: list[Candidate], cfg: AssignmentConfig) -> tupl
     return best, " + ".join(why) or "round-robin"
 
 
+def owner_event(
+    lead_id: int, rep_id: int, rep_name: str, rule: str, previous: int | None, at: datetime
+) -> dict[str, Any]:
+    """The owner_assigned timeline row, once per (lead, new rep, previous rep)."""
+    return system_event(
+        lead_id,
+        f"owner:{lead_id}:{rep_id}:{previous or 0}",
+        "owner_assigned",
+        at,
+        rep_id=rep_id,
+        rep=rep_name,
+        rule=rule,
+        reason=rule,
+    )
+
+
 def assign_owner(session: Session, lead: Lead, now: datetime | None = None) -> int | None:
     """The lead's owner rep id, assigning one when it has none; None when nobody has capacity."""
     if lead.owner_rep_id is not None:
@@ -123,17 +139,8 @@ def assign_owner(session: Session, lead: Lead, now: datetime | None = None) -> i
         session.refresh(lead, ["owner_rep_id"])
         return lead.owner_rep_id
     lead.owner_rep_id = rep.id
-    session.execute(
-        insert(Event)
-        .values(
-            lead_id=lead.id,
-            source="nurture",
-            message_id=f"owner:{lead.id}:{rep.id}:{previous or 0}",
-            type="owner_assigned",
-            properties={"rep_id": rep.id, "rep": rep.name, "rule": rule, "reason": f"{rule}"},
-            occurred_at=now or clock.now(),
-        )
-        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+    add_events(
+        session, [owner_event(lead.id, rep.id, rep.name, rule, previous, now or clock.now())]
     )
     return rep.id
 
@@ -231,16 +238,7 @@ def apply_assignments(session: Session, plans: list[Assignment]) -> dict[int, in
     add_events(
         session,
         [
-            system_event(
-                p.lead_id,
-                f"owner:{p.lead_id}:{p.rep_id}:{p.previous or 0}",
-                "owner_assigned",
-                p.at,
-                rep_id=p.rep_id,
-                rep=p.rep_name,
-                rule=p.rule,
-                reason=p.rule,
-            )
+            owner_event(p.lead_id, p.rep_id, p.rep_name, p.rule, p.previous, p.at)
             for p in plans
             if p.lead_id in won
         ],

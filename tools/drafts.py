@@ -14,8 +14,9 @@ from sqlalchemy import Text, any_, cast, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
-from core.models import Draft, Event, Lead, Rep
+from core.models import Draft, Lead, Rep
 from tools.notify import DRAFTS, publish
+from tools.timeline import add_events, system_event
 
 REVIEW_STATUS = {
     "approve": "approved",
@@ -248,16 +249,5 @@ def edit_distance(a: str, b: str) -> int:
 
 def timeline(session: Session, lead_id: int, key: str, kind: str, props: dict[str, Any]) -> None:
     """Add one system event to the lead's timeline, once per key."""
-    session.execute(
-        insert(Event)
-        .values(
-            lead_id=lead_id,
-            source="nurture",
-            message_id=key,
-            type=kind,
-            properties=props,
-            occurred_at=datetime.now(UTC),
-            processed_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
-    )
+    now = datetime.now(UTC)
+    add_events(session, [{**system_event(lead_id, key, kind, now, **props), "processed_at": now}])

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tools.assignment import Assignment, Roster, apply_assignments
 from tools.enrollment import OPEN, EnrollmentResult, judge
-from tools.guardrails import do_not_contact, suppression_reason
+from tools.guardrails import Decision, decision_event, do_not_contact, suppression_reason
 from tools.sequences import Sequence, Step, UnknownSequence, load_sequences
 from tools.timeline import add_events, system_event
 
@@ -179,16 +179,7 @@ class EnrollBatch:
         reason = f"suppressed: {refused}" if refused else verdict.refused
         if reason:
             self._events.append(
-                system_event(
-                    lead_id,
-                    f"guardrail:{key}:not_enrolled",
-                    "guardrail_held",
-                    now,
-                    code="not_enrolled",
-                    reason=reason,
-                    retry_at=None,
-                    key=key,
-                )
+                decision_event(lead_id, Decision(False, "not_enrolled", reason), key, now)
             )
             ticket.result = EnrollmentResult(False, sequence, reason)
             return ticket

@@ -15,11 +15,12 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.models import Enrollment, Event, Lead
+from core.models import Enrollment, Lead
 from tools import clock
 from tools.assignment import assign_owner
 from tools.guardrails import Decision, record_decision, suppression_reason
 from tools.sequences import Sequence, Step, get_sequence, load_sequences
+from tools.timeline import add_event as timeline_event  # tools.progress imports it from here
 
 OPEN = ("active", "paused")
 
@@ -34,24 +35,6 @@ class EnrollmentResult:
     enrollment_id: int | None = None
     owner_rep_id: int | None = None
     superseded: list[int] = field(default_factory=list)
-
-
-def timeline_event(
-    session: Session, lead_id: int, key: str, kind: str, at: datetime, **props
-) -> None:
-    """Write one system event on the lead's timeline, once per key (source 'nurture')."""
-    session.execute(
-        insert(Event)
-        .values(
-            lead_id=lead_id,
-            source="nurture",
-            message_id=key,
-            type=kind,
-            properties=props,
-            occurred_at=at,
-        )
-        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
-    )
 
 
 def _refuse(session: Session, lead: Lead, sequence: str, reason: str, key: str, now: datetime):

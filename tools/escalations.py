@@ -15,9 +15,9 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.models import Escalation, Event, Lead
+from core.models import Escalation, Lead
 from tools.notify import ESCALATIONS, publish, publish_many
-from tools.timeline import add_events, system_event
+from tools.timeline import add_event, add_events, system_event
 
 KINDS = (
     "mql",
@@ -63,17 +63,15 @@ def escalate(
     if row_id is None:
         return None
     if lead_id is not None:
-        session.execute(
-            insert(Event)
-            .values(
-                lead_id=lead_id,
-                source="nurture",
-                message_id=f"escalation:{dedupe_key}",
-                type="escalated",
-                properties={"kind": kind, "summary": summary, "escalation_id": row_id},
-                occurred_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+        add_event(
+            session,
+            lead_id,
+            f"escalation:{dedupe_key}",
+            "escalated",
+            datetime.now(UTC),
+            kind=kind,
+            summary=summary,
+            escalation_id=row_id,
         )
     publish(session, ESCALATIONS, row_id)
     return session.get(Escalation, row_id)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from core.models import Enrollment, Lead
 from tools.guardrails_cap import last_email_at, last_emails_at
 from tools.guardrails_config import GuardrailConfig, Window, load_guardrails
-from tools.guardrails_decision import ALLOWED, Decision, record_decision
+from tools.guardrails_decision import ALLOWED, Decision, decision_event, record_decision
 from tools.guardrails_exits import EXIT_EVENTS, REAL_REPLY, exit_decision
 from tools.guardrails_suppression import do_not_contact, suppression_reason
 from tools.guardrails_window import lead_timezone, next_window_start
@@ -42,6 +42,7 @@ __all__ = [
     "check_delivery",
     "check_send",
     "check_step",
+    "decision_event",
     "do_not_contact",
     "exit_decision",
     "last_email_at",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.models import Event
+from tools.timeline import add_events, system_event
 
 
 @dataclass(frozen=True)
@@ -36,20 +35,20 @@ def record_decision(
     """Put a held or blocked decision on the lead's timeline (once per key and code)."""
     if decision.allowed:
         return
-    session.execute(
-        insert(Event)
-        .values(
-            lead_id=lead_id,
-            source="nurture",
-            message_id=f"guardrail:{key}:{decision.code}",
-            type="guardrail_held",
-            properties={
-                "code": decision.code,
-                "reason": decision.reason,
-                "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
-                "key": key,
-            },
-            occurred_at=at if at is not None else func.now(),
-        )
-        .on_conflict_do_nothing(constraint="uq_events_source_message_id")
+    add_events(session, [decision_event(lead_id, decision, key, at)])
+
+
+def decision_event(
+    lead_id: int, decision: Decision, key: str, at: datetime | None
+) -> dict[str, Any]:
+    """The timeline row `record_decision` writes, for callers that write events in bulk."""
+    return system_event(
+        lead_id,
+        f"guardrail:{key}:{decision.code}",
+        "guardrail_held",
+        at,
+        code=decision.code,
+        reason=decision.reason,
+        retry_at=decision.retry_at.isoformat() if decision.retry_at else None,
+        key=key,
     )

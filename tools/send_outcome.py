@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from core.models import Draft, Enrollment, Lead, Outbox
 from tools.delivery import DeliveryResult, retry_delays
 from tools.email_events import lead_event
-from tools.enrollment import OPEN, timeline_event
+from tools.enrollment import OPEN
 from tools.guardrails import Decision, record_decision
 from tools.progress import finish_step
 from tools.sequences import ALL_EXITS, UnknownSequence, get_sequence
+from tools.timeline import add_event
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -194,7 +195,7 @@ def _set_draft(session: Session, draft: Draft | None, status: str) -> None:
 
 def _mark_sent(session: Session, row: Outbox, draft: Draft | None) -> None:
     _set_draft(session, draft, "sent")
-    timeline_event(
+    add_event(
         session,
         row.lead_id,
         row.message_id,
