@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
@@ -61,6 +61,12 @@ def check_vector(engine: Engine) -> None:
         ).first()
     if available is None:
         raise MissingVectorExtension(VECTOR_HELP)
+
+
+def bigint_array(values: Iterable[int]) -> str:
+    """A bigint[] literal to bind as text and CAST: psycopg's list adapter inspects every
+    element of a list parameter, this does not."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from core.db import bigint_array
 from core.vocab import CRM_STAGES, canonical_event_type, page_category
 from tools.escalations import Alert, escalate_many
 from tools.ingest_leads import prepare, resolve_leads
@@ -50,6 +51,7 @@ class IngestResult:
     warnings: list[FieldError] = field(default_factory=list)
     mql_leads: list[int] = field(default_factory=list)
     batch_id: int | None = None
+    attached: list[int] = field(default_factory=list)  # leads that just got anonymous events
 
 
 def _event_row(msg: Message, lead_id: int | None, source: str, now: datetime) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def store(session: Session, messages: list[Message], source: str = "segment") ->
     inserted = []
     for start in range(0, len(rows), CHUNK):
         inserted.extend(_insert_events(session, rows[start : start + CHUNK]))
-    _project(session, inserted)
+    attached = _project(session, inserted)
     lead_ids = sorted({lead_id for lead_id in leads if lead_id is not None})
     return IngestResult(
         received=len(messages),
@@ -97,6 +99,7 @@ def store(session: Session, messages: list[Message], source: str = "segment") ->
         duplicates=len(messages) - len(inserted),
         lead_ids=lead_ids,
         event_ids=[row.id for row in inserted],
+        attached=attached,
         warnings=[
             FieldError(field=f"batch[{i}].traits", error=w)
             for i, (_, _, extra) in enumerate(prepared)
@@ -131,8 +134,12 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]):
     return session.execute(_INSERT_EVENTS, {"rows": orjson.dumps(rows, default=str).decode()}).all()
 
 
-def _project(session: Session, inserted) -> None:
-    """Keep consent, lifecycle stage and anonymous links in step with the new events."""
+def _project(session: Session, inserted) -> list[int]:
+    """Keep consent, lifecycle stage and anonymous links in step with the new events.
+
+    Returns the leads that anonymous events were just attached to (their trails grew by more
+    than the batch, so scoring refolds them).
+    """
     consent: dict[str, set[int]] = {}
     stages: dict[str, set[int]] = {}
     anonymous: dict[str, int] = {}
@@ -153,38 +160,50 @@ def _project(session: Session, inserted) -> None:
                 text(f"UPDATE leads SET {column} = :value WHERE id = ANY(:ids)"),
                 {"value": value, "ids": sorted(ids)},
             )
+    attached = set()
     for anonymous_id, lead_id in anonymous.items():
-        session.execute(
+        linked = session.execute(
             text(
                 "UPDATE events SET lead_id = :lead WHERE anonymous_id = :anon AND lead_id IS NULL"
             ),
             {"lead": lead_id, "anon": anonymous_id},
         )
+        if linked.rowcount:
+            attached.add(lead_id)
+    return sorted(attached)
 
 
-_CLAIM = text("DELETE FROM ingest_batches WHERE id = :id RETURNING id")
 _PENDING = text(
-    "INSERT INTO ingest_batches (event_ids, lead_ids) "
-    "VALUES (CAST(:events AS bigint[]), CAST(:leads AS bigint[])) RETURNING id"
+    "INSERT INTO ingest_batches (event_ids, lead_ids, refold_ids) VALUES "
+    "(CAST(:events AS bigint[]), CAST(:leads AS bigint[]), CAST(:refold AS bigint[])) RETURNING id"
 )
-
-
-def _int_array(values: list[int]) -> str:
-    """A bigint[] literal: psycopg's list adapter inspects every element, this does not."""
-    return "{" + ",".join(map(str, values)) + "}"
+# other requests' batches younger than this may be finished along with one's own (see
+# `finish_batch`); older ones are left to `process_pending`, so a batch that keeps failing
+# does not keep failing everyone's requests
+GROUP_AGE = timedelta(seconds=10)
+GROUP_LIMIT = 20
+SCORER_LOCK = (7413, 0)  # advisory lock: one request at a time finishes batches (the group)
 
 
 def downstream(
-    session: Session, lead_ids: list[int], event_ids: list[int], batch_id: int | None = None
+    session: Session,
+    lead_ids: list[int],
+    event_ids: list[int],
+    *,
+    refold: list[int] | None = None,
 ) -> dict:
     """Score the touched leads, fire triggers and escalate; does not commit.
 
-    With `batch_id`, the batch's pending row is claimed (deleted) first, so the work commits
-    together with its removal; a batch `process_pending` already took is not done twice.
+    Scoring folds `event_ids` into the leads' states (tools/score_state.py); `refold` leads are
+    rescored from their whole trails instead (None: all of them).
     """
-    if batch_id is not None and session.execute(_CLAIM, {"id": batch_id}).first() is None:
-        return {"changed": 0, "history": 0, "mql_leads": []}
-    outcome = rescore(session, lead_ids, cause="ingest")
+    outcome = rescore(
+        session,
+        lead_ids,
+        cause="ingest",
+        new_events=None if refold is None else event_ids,
+        refold=refold or (),
+    )
     today = f"{datetime.now(UTC):%Y-%m-%d}"
     escalate_many(
         session,
@@ -195,6 +214,72 @@ def downstream(
     )
     evaluate_triggers(session, event_ids)  # sequences and high-intent alerts (tools/triggers.py)
     return outcome
+
+
+def _claim(session: Session, where: str, params: dict, order: str = "id") -> list:
+    """Take (lock, then delete) pending batches nobody else holds; the deletes commit with the
+    work, and a refold run meanwhile leaves out the events of batches still pending."""
+    rows = session.execute(
+        text(
+            f"SELECT id, event_ids, lead_ids, refold_ids FROM ingest_batches WHERE {where} "
+            f"ORDER BY {order} LIMIT :limit FOR UPDATE SKIP LOCKED"
+        ),
+        params,
+    ).all()
+    if rows:
+        session.execute(
+            text("DELETE FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
+            {"ids": bigint_array([r.id for r in rows])},
+        )
+    return rows
+
+
+def _finish(session: Session, rows) -> dict:
+    """Downstream work for claimed batches at once (a lead in several is scored once)."""
+    refold = None
+    if all(r.refold_ids is not None for r in rows):
+        refold = sorted({lead for r in rows for lead in r.refold_ids})
+    return downstream(
+        session,
+        sorted({lead for r in rows for lead in r.lead_ids}),
+        sorted({e for r in rows for e in r.event_ids}),
+        refold=refold,
+    )
+
+
+def finish_batch(session: Session, batch_id: int, *, group: bool = True) -> dict | None:
+    """Do the downstream work of a stored batch; does not commit. None if another did it.
+
+    Group commit for scoring. Concurrent batches share leads, so their scoring would queue on
+    the same row locks and run one after another anyway; instead, with `group`, requests take
+    turns as the scorer (an advisory lock held to commit), and the scorer takes every young
+    pending batch along: batches stored while it waited are scored in one pass (a lead in
+    several is written once), and their requests find them done when their turn comes. If
+    another transaction (the sweep) holds this batch, wait for it to end: its commit finished
+    the batch, its rollback hands the batch (still locked, now by us) back to this one.
+    """
+    if group:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+            dict(zip(("ns", "key"), SCORER_LOCK, strict=True)),
+        )
+    where = "id = :mine" + (" OR created_at > now() - :young" if group else "")
+    params = {"mine": batch_id, "young": GROUP_AGE, "limit": GROUP_LIMIT}
+    rows = _claim(session, where, params, order="id <> :mine, id")  # ours first
+    if any(r.id == batch_id for r in rows):
+        return _finish(session, rows)
+    if rows:  # others' batches, taken while ours is being finished elsewhere
+        _finish(session, rows)
+        session.commit()
+    held = session.execute(
+        text("SELECT id, event_ids, lead_ids, refold_ids FROM ingest_batches WHERE id = :mine "
+             "FOR UPDATE"),
+        params,
+    ).all()  # fmt: skip
+    if not held:
+        return None
+    session.execute(text("DELETE FROM ingest_batches WHERE id = :mine"), params)
+    return _finish(session, held)
 
 
 def ingest(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
@@ -209,7 +294,11 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
             if result.event_ids:
                 result.batch_id = session.execute(
                     _PENDING,
-                    {"events": _int_array(result.event_ids), "leads": _int_array(result.lead_ids)},
+                    {
+                        "events": bigint_array(result.event_ids),
+                        "leads": bigint_array(result.lead_ids),
+                        "refold": bigint_array(result.attached),
+                    },
                 ).scalar_one()
             session.commit()
             break
@@ -220,9 +309,14 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     for attempt in range(STORE_ATTEMPTS):
         try:
-            outcome = downstream(session, result.lead_ids, result.event_ids, result.batch_id)
+            if result.batch_id is None:  # nothing new: the leads' scores move on to now
+                outcome = downstream(session, result.lead_ids, [], refold=result.attached)
+            else:  # alone after a failure: a bad batch taken along must not fail ours again
+                outcome = finish_batch(session, result.batch_id, group=attempt == 0)
             session.commit()
-            result.mql_leads = outcome["mql_leads"]
+            if outcome is not None:
+                mine = set(result.lead_ids)
+                result.mql_leads = [i for i in outcome["mql_leads"] if i in mine]
             break
         except OperationalError as exc:
             session.rollback()
@@ -253,19 +347,9 @@ def process_pending(
     Batches younger than `older_than` are left to the request still working on them. Returns
     the number of events processed.
     """
-    rows = session.execute(
-        text(
-            "SELECT id, event_ids, lead_ids FROM ingest_batches "
-            "WHERE created_at <= now() - :age ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
-        ),
-        {"limit": limit, "age": older_than},
-    ).all()
+    rows = _claim(session, "created_at <= now() - :age", {"limit": limit, "age": older_than})
     if not rows:
         return 0
-    events = sorted({e for r in rows for e in r.event_ids})
-    downstream(session, sorted({lead for r in rows for lead in r.lead_ids}), events)
-    session.execute(
-        text("DELETE FROM ingest_batches WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]}
-    )
+    _finish(session, rows)
     session.commit()
-    return len(events)
+    return len({e for r in rows for e in r.event_ids})

@@ -60,6 +60,9 @@ class IngestBatch(Base):
     id: Mapped[int] = pk()
     event_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     lead_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    # leads whose trails grew by more than the batch (anonymous events attached): scoring
+    # refolds them; NULL (batches from before migration 0007) refolds every lead
+    refold_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger), nullable=True)
     created_at: Mapped[datetime] = created_at()
 
 

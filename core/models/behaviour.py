@@ -4,9 +4,12 @@ One row per lead (a trigger on `leads` inserts it; rescore fills it from the tra
 behaviour metric the row holds the all-time count (`<metric>`) and the occurred_at of its
 `RECENT_KEPT` most recent events, newest first (`<metric>_recent`): a lead has at least k such
 events in the last N days iff `<metric>_recent[k]` falls inside the window, so windowed filters
-stay exact as "now" moves on. `last_event_at` (the newest event of any kind) tells a reader whether
+stay exact as "now" moves on. `last_event_at` (no earlier than the newest summarised event: the
+fill takes the newest event of any kind, the fold the newest it counted) tells a reader whether
 a query time is late enough for the summary to cover the trail; `summarised_at` is NULL until
 rescore has summarised the lead (rows added by the migration's backfill start that way).
+The same row holds the lead's scoring fold state (tools/score_state.py), which inline scoring
+folds each batch's new events into.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     Table,
+    Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from core.models.base import Base
 
@@ -70,6 +75,15 @@ lead_behaviour = Table(
     Column("last_event_at", DateTime(timezone=True)),
     Column("summarised_at", DateTime(timezone=True)),
     *_metric_columns(),
+    # the scoring fold state (migration 0007, tools/score_state.py)
+    Column("state_key", Text),
+    Column("rule_counts", ARRAY(Integer)),
+    Column("capped_counts", JSONB),
+    Column("reset_at", DateTime(timezone=True)),
+    Column("engaged_at", DateTime(timezone=True)),
+    Column("stage_rank", SmallInteger),
+    Column("folded_through", DateTime(timezone=True)),
+    Column("future_at", DateTime(timezone=True)),
     Index("ix_lead_behaviour_last_event_at", "last_event_at"),
     Index(
         "ix_lead_behaviour_unsummarised",

@@ -104,8 +104,7 @@ def test_a_batch_taken_by_the_sweep_is_not_processed_again_by_its_request(sessio
         {"e": stored.event_ids, "l": stored.lead_ids},
     ).scalar_one()
     session.execute(text("DELETE FROM ingest_batches WHERE id = :id"), {"id": batch_id})
-    outcome = ingest_module.downstream(session, stored.lead_ids, stored.event_ids, batch_id)
-    assert outcome == {"changed": 0, "history": 0, "mql_leads": []}
+    assert ingest_module.finish_batch(session, batch_id) is None
     assert _lead(session).scored_at is None
 
 

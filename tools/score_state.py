@@ -1,0 +1,339 @@
+"""Inline scoring as a fold: each batch's new events folded into the lead's stored state.
+
+A lead's score at `as_of` is a function of a small state and `as_of`: per-rule counts of the
+events after the last reset, capped rules' counts per calendar month, the reset time, the last
+engagement (decay), the highest stage reached, plus fit from the lead row. That state is a fold
+over the trail, so ingest does not reread trails: it folds the batch's events into the state kept
+in `lead_behaviour` (migration 0007), together with the behaviour summaries segment filters read
+(all-time counts and the 3 newest timestamps per metric). Folding event e at `as_of`:
+- the summaries count it whatever its time (`last_event_at`: the newest event they count);
+- if it lies after `as_of` it is not scored yet: `future_at` remembers the first such time
+  (of an event type that can move a score);
+- otherwise it may raise the stage and the last engagement, and if it lies after the reset it
+  counts for the first engagement rule it matches (capped rules: in its UTC month).
+
+A lead is refolded from its whole trail (an empty state folded with every event) instead when a
+fold would not be exact: no state yet (rows from before 0007, bulk loads), a state made under
+another scoring config, an unsummarised row, an `as_of` behind the state's, a future-dated event
+now due, a reset in the batch newer than the state's (it changes which earlier events count), or
+when the caller says so (anonymous events just attached to the lead, crash recovery).
+
+Concurrency. The batch locks its leads' state rows in lead order first, so two batches sharing
+leads queue instead of deadlocking, and a refold reads the trail only after every earlier writer
+of those rows has committed. A refold leaves out the events of batches still pending in
+`ingest_batches`: their own downstream transaction (which needs the same row locks) folds them in
+later. So every event is counted exactly once, whatever the interleaving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.db import bigint_array
+from core.models.behaviour import RECENT_KEPT
+from core.vocab import ENGAGEMENT_TYPES
+from tools.score_sql import (
+    apply_sql,
+    capped,
+    finish_sql,
+    first_match,
+    fit_sum,
+    in_list,
+    periods_sql,
+    uncapped,
+)
+from tools.scoring_rules import ScoringConfig, sql_literal
+from tools.segment_fields import BEHAVIOUR
+from tools.summary_filter import SUMMARISED
+
+NEW_LEAD_STATE = "new"  # the empty state the new-lead trigger writes: exact under any config
+STATE_COLUMNS = (
+    "rule_counts",
+    "capped_counts",
+    "reset_at",
+    "engaged_at",
+    "stage_rank",
+    "future_at",
+    "last_event_at",
+)
+
+
+def state_key(cfg: ScoringConfig) -> str:
+    """Names the scoring config a state was folded under (its rules and their order)."""
+    return hashlib.sha256(cfg.model_dump_json().encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A state row as the lock statement returns it."""
+
+    lead_id: int
+    state_key: str | None
+    summarised: bool
+    reset_at: datetime | None
+    folded_through: datetime | None
+    future_at: datetime | None
+    batch_resets: list[datetime] | None  # when the batch's new reset events occurred
+
+
+def refold_reason(row: Locked, key: str, as_of: datetime) -> str | None:
+    """Why folding the batch into this state would not be exact (None: it would be)."""
+    if row.state_key is None:
+        return "no state"
+    if row.state_key not in (key, NEW_LEAD_STATE):
+        return "scoring config changed"
+    if not row.summarised:
+        return "summary not filled"
+    if row.folded_through is not None and row.folded_through > as_of:
+        return "as_of behind the state"
+    if row.future_at is not None and row.future_at <= as_of:
+        return "a future-dated event is now due"
+    for reset in row.batch_resets or ():
+        if reset <= as_of and (row.reset_at is None or reset > row.reset_at):
+            return "a newer reset"
+    return None
+
+
+def lock_sql(cfg: ScoringConfig) -> str:
+    """Lock the target state rows in lead order; each with the times of the batch's resets."""
+    return f"""
+WITH batch_resets AS (
+  SELECT lead_id, array_agg(occurred_at) AS at FROM events
+  WHERE id = ANY(CAST(:events AS bigint[])) AND type IN ({in_list(cfg.reset_on)})
+  GROUP BY lead_id
+)
+SELECT b.lead_id, b.state_key, b.summarised_at IS NOT NULL AS summarised, b.reset_at,
+       b.folded_through, b.future_at, r.at AS batch_resets
+FROM lead_behaviour b LEFT JOIN batch_resets r ON r.lead_id = b.lead_id
+WHERE b.lead_id = ANY(CAST(:ids AS bigint[]))
+ORDER BY b.lead_id
+FOR UPDATE OF b
+"""
+
+
+def _stage_case(cfg: ScoringConfig) -> str:
+    decision = " OR ".join(m.sql("e") for m in cfg.stages.get("decision", [])) or "FALSE"
+    consider = " OR ".join(m.sql("e") for m in cfg.stages.get("consideration", [])) or "FALSE"
+    return f"CASE WHEN {decision} THEN 3 WHEN {consider} THEN 2 ELSE 1 END"
+
+
+def _scored_types(cfg: ScoringConfig) -> list[str]:
+    """Event types that can move a score: rules, stages, resets and engagement."""
+    types = set(ENGAGEMENT_TYPES) | set(cfg.reset_on)
+    for match in [r.when for r in cfg.engagement] + [m for ms in cfg.stages.values() for m in ms]:
+        types |= set(match.type)
+    return sorted(types)
+
+
+def _month_key(rule) -> str:
+    return f"{sql_literal(rule.id + ':')} || to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+
+
+def _fold_ctes(cfg: ScoringConfig) -> str:
+    """Top-level CTEs ending in `ns`: the target states folded forward (or refolded), written."""
+    rules = uncapped(cfg)
+    summarised = " OR ".join(f"({BEHAVIOUR[m]})" for m in SUMMARISED)
+    summary_aggs = ",\n         ".join(
+        f"count(*) FILTER (WHERE {BEHAVIOUR[m]}) AS {m}_n, "
+        f"(array_agg(e.occurred_at ORDER BY e.occurred_at DESC) FILTER (WHERE {BEHAVIOUR[m]}))"
+        f"[1:{RECENT_KEPT}] AS {m}_recent"
+        for m in SUMMARISED
+    )
+    rule_aggs = "".join(
+        f"count(*) FILTER (WHERE counts AND {first_match(cfg, r)}) AS d_{r.id},\n         "
+        for r in rules
+    )
+    capped_rows = (
+        " UNION ALL ".join(
+            f"SELECT e.lead_id, {_month_key(r)} AS k, count(*) AS n FROM tagged e "
+            f"WHERE counts AND {first_match(cfg, r)} GROUP BY 1, 2"
+            for r in capped(cfg)
+        )
+        or "SELECT NULL::bigint AS lead_id, NULL::text AS k, 0::bigint AS n WHERE FALSE"
+    )
+    old_columns = ", ".join(
+        f"CASE WHEN refold THEN NULL ELSE {c} END AS {c}"
+        for c in (*STATE_COLUMNS, *SUMMARISED, *(f"{m}_recent" for m in SUMMARISED))
+    )
+    rule_counts = ", ".join(
+        f"coalesce(o.rule_counts[{i}], 0) + coalesce(a.d_{r.id}, 0)"
+        for i, r in enumerate(rules, start=1)
+    )
+    summaries = ",\n      ".join(
+        f"{m} = coalesce(o.{m}, 0) + coalesce(a.{m}_n, 0), "
+        f"{m}_recent = CASE WHEN a.{m}_n > 0 THEN (SELECT array_agg(t ORDER BY t DESC) FROM "
+        f"(SELECT t FROM unnest(o.{m}_recent || a.{m}_recent) t ORDER BY t DESC "
+        f"LIMIT {RECENT_KEPT}) x) ELSE o.{m}_recent END"
+        for m in SUMMARISED
+    )
+    return f"""
+pending AS MATERIALIZED (SELECT unnest(event_ids) AS id FROM ingest_batches),
+base AS MATERIALIZED (
+  SELECT b.*, b.lead_id = ANY(CAST(:refold AS bigint[])) AS refold FROM lead_behaviour b
+  WHERE b.lead_id = ANY(CAST(:fold AS bigint[])) OR b.lead_id = ANY(CAST(:refold AS bigint[]))
+),
+src AS (
+  SELECT e.lead_id, e.type, e.category, e.asset_type, e.properties, e.occurred_at
+  FROM events e
+  WHERE e.id = ANY(CAST(:events AS bigint[])) AND e.lead_id = ANY(CAST(:fold AS bigint[]))
+  UNION ALL
+  SELECT e.lead_id, e.type, e.category, e.asset_type, e.properties, e.occurred_at
+  FROM events e
+  WHERE e.lead_id = ANY(CAST(:refold AS bigint[]))
+    AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.id = e.id)
+),
+o AS (SELECT lead_id, refold, {old_columns} FROM base),
+rs AS (
+  SELECT lead_id, max(occurred_at) AS reset_at FROM src
+  WHERE type IN ({in_list(cfg.reset_on)}) AND occurred_at <= :as_of GROUP BY lead_id
+),
+tagged AS (
+  SELECT e.*, e.type IN ({in_list(ENGAGEMENT_TYPES)}) AS engaged,
+         {_stage_case(cfg)} AS stage_rank,
+         e.occurred_at <= :as_of AS due,
+         e.occurred_at <= :as_of
+           AND e.occurred_at > coalesce(greatest(o.reset_at, r.reset_at), '-infinity')
+           AS counts
+  FROM src e JOIN o USING (lead_id) LEFT JOIN rs r USING (lead_id)
+),
+a AS (
+  SELECT e.lead_id,
+         {rule_aggs}max(e.occurred_at) FILTER (WHERE due AND engaged) AS engaged_at,
+         max(e.stage_rank) FILTER (WHERE due) AS stage_rank,
+         min(e.occurred_at) FILTER (WHERE NOT due AND e.type IN ({in_list(_scored_types(cfg))}))
+           AS future_at,
+         max(e.occurred_at) FILTER (WHERE {summarised}) AS last_event_at,
+         {summary_aggs}
+  FROM tagged e GROUP BY e.lead_id
+),
+c AS (SELECT lead_id, jsonb_object_agg(k, n) AS counts FROM ({capped_rows}) x GROUP BY lead_id),
+ns AS (
+  UPDATE lead_behaviour b
+  SET state_key = :key, folded_through = :as_of, summarised_at = now(),
+      rule_counts = ARRAY[{rule_counts}]::int[],
+      capped_counts = CASE WHEN c.counts IS NULL THEN o.capped_counts ELSE (
+        SELECT jsonb_object_agg(k, coalesce((o.capped_counts->>k)::int, 0)
+                                   + coalesce((c.counts->>k)::int, 0))
+        FROM jsonb_object_keys(coalesce(o.capped_counts, '{{}}') || c.counts) AS k) END,
+      reset_at = greatest(o.reset_at, r.reset_at),
+      engaged_at = greatest(o.engaged_at, a.engaged_at),
+      stage_rank = greatest(o.stage_rank, a.stage_rank),
+      future_at = least(o.future_at, a.future_at),
+      last_event_at = greatest(o.last_event_at, a.last_event_at),
+      {summaries}
+  FROM o LEFT JOIN a USING (lead_id) LEFT JOIN c USING (lead_id) LEFT JOIN rs r USING (lead_id)
+  WHERE b.lead_id = o.lead_id
+  RETURNING b.lead_id, b.rule_counts, b.capped_counts, b.engaged_at, b.stage_rank
+),
+"""
+
+
+def _scores_from_state(cfg: ScoringConfig) -> str:
+    """A SELECT of the columns `apply_sql` reads, from the written states `ns`."""
+    rules = uncapped(cfg)
+    counts = "".join(
+        f"coalesce(n.rule_counts[{i}], 0) AS c_{r.id},\n         "
+        for i, r in enumerate(rules, start=1)
+    )
+    uncapped_sum = (
+        " + ".join(
+            f"coalesce(n.rule_counts[{i}], 0) * {r.points}" for i, r in enumerate(rules, start=1)
+        )
+        or "0"
+    )
+    capped_points = "".join(
+        f"WHEN {sql_literal(r.id)} THEN least(j.value::int * {r.points}, {r.cap_per_month}) "
+        for r in capped(cfg)
+    )
+    by_rule = (
+        f"SELECT sum(pts)::int AS pts, jsonb_object_agg(rule, pts) AS by_rule FROM ("
+        f"SELECT split_part(j.key, ':', 1) AS rule, "
+        f"sum(CASE split_part(j.key, ':', 1) {capped_points}END)::int AS pts "
+        f"FROM jsonb_each_text(n.capped_counts) j GROUP BY 1) x"
+        if capped_points
+        else "SELECT NULL::int AS pts, NULL::jsonb AS by_rule"
+    )
+    return f"""
+WITH raw AS (
+  SELECT n.lead_id, ({fit_sum(cfg, "l")}) AS fit,
+         ({uncapped_sum}) + coalesce(cp.pts, 0) AS raw_engagement,
+         {counts}n.engaged_at AS last_engaged_at, coalesce(n.stage_rank, 1) AS stage_rank,
+         cp.by_rule AS capped_by_rule,
+         {periods_sql(cfg, "n.engaged_at")} AS periods
+  FROM ns n JOIN leads l ON l.id = n.lead_id
+  LEFT JOIN LATERAL ({by_rule}) cp ON TRUE
+),
+{finish_sql(cfg)}"""
+
+
+_STATEMENTS: dict[str, tuple[str, str]] = {}
+
+
+def _statements(cfg: ScoringConfig) -> tuple[str, str]:
+    """(lock, fold) SQL for this config, built once."""
+    key = state_key(cfg)
+    if key not in _STATEMENTS:
+        fold_sql = apply_sql(cfg, _scores_from_state(cfg), before=_fold_ctes(cfg))
+        _STATEMENTS[key] = (lock_sql(cfg), fold_sql)
+    return _STATEMENTS[key]
+
+
+def fold(
+    session: Session,
+    cfg: ScoringConfig,
+    lead_ids: Sequence[int],
+    new_events: Sequence[int],
+    *,
+    refold: Iterable[int] = (),
+    as_of: datetime | None = None,
+    cause: str = "ingest",
+) -> dict:
+    """Score `lead_ids` by folding `new_events` into their states (or refolding); no commit.
+
+    `as_of` defaults to now, or to the newest `as_of` a concurrent batch already folded these
+    leads to, so a batch that waited for another's locks folds instead of refolding. Returns
+    the apply counts, the leads that crossed into MQL and why leads were refolded.
+    """
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return {"changed": 0, "history": 0, "mql_leads": [], "folded": 0, "refolded": {}}
+    lock, statement = _statements(cfg)
+    events = bigint_array(sorted(set(new_events)))
+    locked = [
+        Locked(*row)
+        for row in session.execute(text(lock), {"ids": bigint_array(ids), "events": events})
+    ]
+    if as_of is None:
+        as_of = max([datetime.now(UTC), *(r.folded_through for r in locked if r.folded_through)])
+    key = state_key(cfg)
+    asked = set(refold)
+    reasons = {
+        r.lead_id: "asked" if r.lead_id in asked else refold_reason(r, key, as_of) for r in locked
+    }
+    again = [lead for lead, why in reasons.items() if why is not None]
+    folded = [lead for lead, why in reasons.items() if why is None]
+    params = {
+        "fold": bigint_array(folded),
+        "refold": bigint_array(again),
+        "events": events,
+        "key": key,
+    }
+    row = session.execute(text(statement), {**params, "as_of": as_of, "cause": cause}).one()
+    session.expire_all()  # leads changed under the ORM's feet
+    why: dict[str, int] = {}
+    for reason in reasons.values():
+        if reason is not None:
+            why[reason] = why.get(reason, 0) + 1
+    return {
+        "changed": row.changed,
+        "history": row.history,
+        "mql_leads": row.mql_leads or [],
+        "folded": len(folded),
+        "refolded": why,
+    }
