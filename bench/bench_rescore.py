@@ -7,7 +7,7 @@ Loads bulk rows with COPY (bench/bulk_load.py), then times the set-based rescore
     python -m bench.bench_rescore --scale 1      # the target size
     python -m bench.bench_rescore --scale 1 --reuse --fill   # the behaviour-summary fill only
 
---fill marks every summary row unsummarised and times `summarise(session, None, as_of)` (what a
+--fill marks every summary row unsummarised and times `summarise(session, as_of)` (what a
 full rescore runs after migration 0005 or a bulk load) inside a transaction it rolls back, so
 the data stays as it was. The UPDATE there also pays a foreign-key check per row, which a real
 fill (rows marked by an earlier transaction) does not.
@@ -53,7 +53,7 @@ def main() -> None:
                 session.execute(text(f"SET LOCAL work_mem = '{FULL_RESCORE_WORK_MEM}'"))
                 session.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
                 started = time.perf_counter()
-                filled = summarise(session, None, as_of)
+                filled = summarise(session, as_of)
                 elapsed = time.perf_counter() - started
                 session.rollback()
             with open("/proc/loadavg") as f:

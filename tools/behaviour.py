@@ -1,12 +1,14 @@
-"""Per-lead behaviour summaries (table `lead_behaviour`), kept current by rescore.
+"""Per-lead behaviour summaries (table `lead_behaviour`): filled by rescore, kept by the fold.
 
-Rescore calls `summarise` in the same transaction as the scores it writes: for the leads of an
-ingested batch it recomputes their rows from their whole trail; a full rescore fills the rows not
-summarised yet (after the migration's backfill, or after a bulk load). The row holds, per metric,
-the all-time count and the three most recent timestamps. A full pass keeps those timestamps only
-from the last `HORIZON_DAYS` (one sort over the recent part of the trail instead of all of it),
-which is why segment filters read windowed counts from summaries only for windows of at most
-`MAX_WINDOW_DAYS` (tools/segment_filter.py).
+Inline scoring keeps each lead's row current: the fold (tools/score_state.py) adds a batch's
+events to the counts and recent timestamps in the same statement that scores it. A full rescore
+calls `summarise` to fill the rows not summarised yet (after the migration's backfill, or after a
+bulk load). The row holds, per metric, the all-time count and the three most recent
+timestamps. The fill keeps those timestamps only from the last `HORIZON_DAYS` (one sort over the
+recent part of the trail instead of all of it), which is why segment filters read windowed
+counts from summaries only for windows of at most `MAX_WINDOW_DAYS` (tools/segment_filter.py).
+A row is unsummarised because its trail changed outside the fold (a bulk load), so the fill
+also drops the row's scoring fold state: the lead's next batch refolds it from the trail.
 
 The fill of many rows (`fill_sql`) reads each metric's events on their own, through the covering
 indexes on (type, category | asset_type, occurred_at, lead_id), so no row of the trail has every
@@ -22,7 +24,6 @@ instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -37,13 +38,9 @@ HORIZON_DAYS = MAX_WINDOW_DAYS + 1  # a day of slack for query times a little be
 _KIND = "e.type, CASE WHEN e.type = 'page_viewed' THEN e.category END AS category, e.asset_type"
 
 
-def summary_sql(*, subset: bool) -> str:
-    """An UPDATE of the target leads' summary rows from their trail (`:ids`, or unsummarised)."""
-    target = (
-        "SELECT lead_id FROM lead_behaviour WHERE lead_id = ANY(:ids)"
-        if subset
-        else "SELECT lead_id FROM lead_behaviour WHERE summarised_at IS NULL"
-    )
+def summary_sql() -> str:
+    """An UPDATE of the unsummarised rows from their leads' trails, lead by lead."""
+    target = "SELECT lead_id FROM lead_behaviour WHERE summarised_at IS NULL"
     counts = ",\n         ".join(
         f"coalesce(sum(e.n) FILTER (WHERE {BEHAVIOUR[m]}), 0) AS {m}" for m in SUMMARISED
     )
@@ -84,7 +81,7 @@ rec AS (
   FROM latest e GROUP BY e.lead_id
 )
 UPDATE lead_behaviour b
-SET last_event_at = a.last_event_at, summarised_at = now(), {assignments}
+SET last_event_at = a.last_event_at, summarised_at = now(), state_key = NULL, {assignments}
 FROM target t LEFT JOIN agg a ON a.lead_id = t.lead_id LEFT JOIN rec r ON r.lead_id = t.lead_id
 WHERE b.lead_id = t.lead_id
 """
@@ -155,19 +152,15 @@ def fill_sql(rows: str, last: str) -> str:
     return f"""
 WITH target AS (SELECT lead_id FROM lead_behaviour WHERE summarised_at IS NULL)
 UPDATE lead_behaviour b
-SET last_event_at = z.last_event_at, summarised_at = now(), {assignments}
+SET last_event_at = z.last_event_at, summarised_at = now(), state_key = NULL, {assignments}
 FROM target t LEFT JOIN {rows} a ON a.lead_id = t.lead_id
      LEFT JOIN {last} z ON z.lead_id = t.lead_id
 WHERE b.lead_id = t.lead_id
 """
 
 
-def summarise(session: Session, lead_ids: Sequence[int] | None, as_of: datetime | None) -> int:
-    """Refresh the summaries of `lead_ids` (whole trail), or fill every unsummarised row."""
-    if lead_ids is not None:
-        params = {"ids": list(lead_ids), "horizon_from": datetime.min.replace(tzinfo=UTC)}
-        result = session.execute(text(summary_sql(subset=True)), params)
-        return result.rowcount
+def summarise(session: Session, as_of: datetime | None) -> int:
+    """Fill every unsummarised row from its lead's trail; the number of rows filled."""
     anchor = min(as_of or datetime.now(UTC), datetime.now(UTC))
     params = {"horizon_from": anchor - timedelta(days=HORIZON_DAYS)}
     pending = session.execute(
@@ -179,7 +172,7 @@ def summarise(session: Session, lead_ids: Sequence[int] | None, as_of: datetime 
     if pending == 0:
         return 0
     if pending <= FILL_BY_LEAD_BELOW:
-        return session.execute(text(summary_sql(subset=False)), params).rowcount
+        return session.execute(text(summary_sql()), params).rowcount
     session.execute(text("DROP TABLE IF EXISTS behaviour_rows, behaviour_last"))
     session.execute(
         text(f"CREATE TEMP TABLE behaviour_rows ON COMMIT DROP AS {fill_rows_sql()}"), params

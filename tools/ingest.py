@@ -27,6 +27,7 @@ from tools.escalations import Alert, escalate_many
 from tools.ingest_leads import prepare, resolve_leads
 from tools.ingest_schema import FieldError, IdentifyMessage, Message, PageMessage
 from tools.rescore import rescore
+from tools.score_state import lock_lead_rows
 from tools.triggers import evaluate_triggers
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,9 @@ def _project(session: Session, inserted) -> list[int]:
             stages.setdefault(row.properties["stage"], set()).add(row.lead_id)
         if row.type == "identify" and row.anonymous_id:
             anonymous[row.anonymous_id] = row.lead_id
+    touched = {i for groups in (consent, stages) for ids in groups.values() for i in ids}
+    if touched:
+        lock_lead_rows(session, touched)
     for column, groups in (("consent", consent), ("lifecycle_stage", stages)):
         for value, ids in groups.items():
             session.execute(
@@ -185,14 +189,10 @@ GROUP_LIMIT = 20
 SCORER_LOCK = (7413, 0)  # advisory lock: one request at a time finishes batches (the group)
 
 
-def downstream(
-    session: Session,
-    lead_ids: list[int],
-    event_ids: list[int],
-    *,
-    refold: list[int] | None = None,
+def score(
+    session: Session, lead_ids: list[int], event_ids: list[int], refold: list[int] | None
 ) -> dict:
-    """Score the touched leads, fire triggers and escalate; does not commit.
+    """Score the touched leads and escalate MQL crossings; does not commit.
 
     Scoring folds `event_ids` into the leads' states (tools/score_state.py); `refold` leads are
     rescored from their whole trails instead (None: all of them).
@@ -212,74 +212,91 @@ def downstream(
             for i in outcome["mql_leads"]
         ],
     )
+    return outcome
+
+
+def downstream(
+    session: Session,
+    lead_ids: list[int],
+    event_ids: list[int],
+    *,
+    refold: list[int] | None = None,
+) -> dict:
+    """Score the touched leads, escalate, then fire triggers; does not commit."""
+    outcome = score(session, lead_ids, event_ids, refold)
     evaluate_triggers(session, event_ids)  # sequences and high-intent alerts (tools/triggers.py)
     return outcome
 
 
-def _claim(session: Session, where: str, params: dict, order: str = "id") -> list:
-    """Take (lock, then delete) pending batches nobody else holds; the deletes commit with the
-    work, and a refold run meanwhile leaves out the events of batches still pending."""
-    rows = session.execute(
+_BATCH_COLUMNS = "id, event_ids, lead_ids, refold_ids, scored_at"
+
+
+def _lock_pending(session: Session, where: str, params: dict, order: str = "id") -> list:
+    """Lock the pending batches matching `where` that nobody else holds."""
+    return session.execute(
         text(
-            f"SELECT id, event_ids, lead_ids, refold_ids FROM ingest_batches WHERE {where} "
+            f"SELECT {_BATCH_COLUMNS} FROM ingest_batches WHERE {where} "
             f"ORDER BY {order} LIMIT :limit FOR UPDATE SKIP LOCKED"
         ),
         params,
     ).all()
-    if rows:
-        session.execute(
-            text("DELETE FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
-            {"ids": bigint_array([r.id for r in rows])},
-        )
-    return rows
 
 
-def _finish(session: Session, rows) -> dict:
-    """Downstream work for claimed batches at once (a lead in several is scored once)."""
+def _score_rows(session: Session, rows) -> dict:
+    """Score locked batches together (a lead in several is written once); mark them scored."""
+    session.execute(
+        text("UPDATE ingest_batches SET scored_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))"),
+        {"ids": bigint_array([r.id for r in rows])},
+    )
     refold = None
     if all(r.refold_ids is not None for r in rows):
         refold = sorted({lead for r in rows for lead in r.refold_ids})
-    return downstream(
+    return score(
         session,
         sorted({lead for r in rows for lead in r.lead_ids}),
         sorted({e for r in rows for e in r.event_ids}),
-        refold=refold,
+        refold,
     )
 
 
 def finish_batch(session: Session, batch_id: int, *, group: bool = True) -> dict | None:
-    """Do the downstream work of a stored batch; does not commit. None if another did it.
+    """Do a stored batch's downstream work, in two commits; its scoring outcome, or None if
+    another transaction scored it.
 
-    Group commit for scoring. Concurrent batches share leads, so their scoring would queue on
-    the same row locks and run one after another anyway; instead, with `group`, requests take
-    turns as the scorer (an advisory lock held to commit), and the scorer takes every young
-    pending batch along: batches stored while it waited are scored in one pass (a lead in
-    several is written once), and their requests find them done when their turn comes. If
-    another transaction (the sweep) holds this batch, wait for it to end: its commit finished
-    the batch, its rollback hands the batch (still locked, now by us) back to this one.
+    1. Scoring, as a group. Concurrent batches share leads, so their scoring would queue on the
+       same row locks anyway; instead requests take turns as the scorer (an advisory lock held
+       to commit), and the scorer scores every young unscored batch along with its own, in one
+       pass (a lead in several batches is written once), and marks them scored.
+    2. Triggers, per request and in parallel: lock the batch row (waiting for whoever holds
+       it), fire its triggers and delete it. A batch still unscored here (its scorer rolled
+       back) is scored first, under the same lock. No row: the sweep finished the batch.
+    A crash between the two leaves a scored row; `process_pending` fires its triggers.
     """
+    outcome = None
     if group:
         session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :key)"),
             dict(zip(("ns", "key"), SCORER_LOCK, strict=True)),
         )
-    where = "id = :mine" + (" OR created_at > now() - :young" if group else "")
+    where = "scored_at IS NULL AND (id = :mine" + (
+        " OR created_at > now() - :young)" if group else ")"
+    )
     params = {"mine": batch_id, "young": GROUP_AGE, "limit": GROUP_LIMIT}
-    rows = _claim(session, where, params, order="id <> :mine, id")  # ours first
-    if any(r.id == batch_id for r in rows):
-        return _finish(session, rows)
-    if rows:  # others' batches, taken while ours is being finished elsewhere
-        _finish(session, rows)
-        session.commit()
-    held = session.execute(
-        text("SELECT id, event_ids, lead_ids, refold_ids FROM ingest_batches WHERE id = :mine "
-             "FOR UPDATE"),
-        params,
-    ).all()  # fmt: skip
-    if not held:
-        return None
+    rows = _lock_pending(session, where, params, order="id <> :mine, id")  # ours first
+    if rows:
+        scored = _score_rows(session, rows)
+        outcome = scored if any(r.id == batch_id for r in rows) else None
+    session.commit()
+    mine = session.execute(
+        text(f"SELECT {_BATCH_COLUMNS} FROM ingest_batches WHERE id = :mine FOR UPDATE"), params
+    ).first()
+    if mine is None:
+        return outcome
+    if mine.scored_at is None:
+        outcome = _score_rows(session, [mine])
+    evaluate_triggers(session, mine.event_ids)
     session.execute(text("DELETE FROM ingest_batches WHERE id = :mine"), params)
-    return _finish(session, held)
+    return outcome
 
 
 def ingest(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
@@ -344,12 +361,20 @@ def process_pending(
 ) -> int:
     """Finish downstream work for accepted batches whose processing never committed.
 
-    Batches younger than `older_than` are left to the request still working on them. Returns
-    the number of events processed.
+    Batches younger than `older_than` are left to the request still working on them: unscored
+    ones are scored, then every one's triggers fire. Returns the number of events processed.
     """
-    rows = _claim(session, "created_at <= now() - :age", {"limit": limit, "age": older_than})
+    rows = _lock_pending(session, "created_at <= now() - :age", {"limit": limit, "age": older_than})
     if not rows:
         return 0
-    _finish(session, rows)
+    unscored = [r for r in rows if r.scored_at is None]
+    if unscored:
+        _score_rows(session, unscored)
+    events = sorted({e for r in rows for e in r.event_ids})
+    evaluate_triggers(session, events)
+    session.execute(
+        text("DELETE FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
+        {"ids": bigint_array([r.id for r in rows])},
+    )
     session.commit()
-    return len({e for r in rows for e in r.event_ids})
+    return len(events)

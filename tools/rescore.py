@@ -140,6 +140,6 @@ def rescore(
     session.execute(text("CREATE INDEX ON rescore_scores (lead_id)"))
     row = session.execute(text(apply_sql(cfg, "SELECT * FROM rescore_scores")), params).one()
     # behaviour summaries for segment filters, in the same transaction as the scores
-    summarise(session, None, params["as_of"])
+    summarise(session, params["as_of"])
     session.expire_all()  # leads changed under the ORM's feet
     return {"changed": row.changed, "history": row.history, "mql_leads": row.mql_leads or []}

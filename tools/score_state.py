@@ -18,11 +18,12 @@ another scoring config, an unsummarised row, an `as_of` behind the state's, a fu
 now due, a reset in the batch newer than the state's (it changes which earlier events count), or
 when the caller says so (anonymous events just attached to the lead, crash recovery).
 
-Concurrency. The batch locks its leads' state rows in lead order first, so two batches sharing
-leads queue instead of deadlocking, and a refold reads the trail only after every earlier writer
-of those rows has committed. A refold leaves out the events of batches still pending in
-`ingest_batches`: their own downstream transaction (which needs the same row locks) folds them in
-later. So every event is counted exactly once, whatever the interleaving.
+Concurrency. The batch locks its leads' rows, then their state rows, in lead order first
+(`lock_lead_rows`), so two batches sharing leads queue instead of deadlocking, and a refold
+reads the trail only after every earlier writer of those rows has committed. A refold leaves
+out the events of batches not scored yet (`ingest_batches` rows without `scored_at`): whoever
+scores them (which needs the same row locks) folds them in later. So every event is counted
+exactly once, whatever the interleaving.
 """
 
 from __future__ import annotations
@@ -100,6 +101,22 @@ def refold_reason(row: Locked, key: str, as_of: datetime) -> str | None:
     return None
 
 
+_LOCK_LEADS = text(
+    "SELECT count(*) FROM (SELECT 1 FROM leads WHERE id = ANY(CAST(:ids AS bigint[])) "
+    "ORDER BY id FOR NO KEY UPDATE) x"
+)
+
+
+def lock_lead_rows(session: Session, lead_ids: Iterable[int]) -> None:
+    """Lock leads rows in id order, as every writer of several leads rows does first.
+
+    One order everywhere (leads rows, then state rows, each ascending) is what keeps the
+    scorer and concurrent requests from deadlocking. NO KEY UPDATE, like an UPDATE of non-key
+    columns: inserting events (whose foreign key takes KEY SHARE) is not blocked.
+    """
+    session.execute(_LOCK_LEADS, {"ids": bigint_array(sorted(set(lead_ids)))})
+
+
 def lock_sql(cfg: ScoringConfig) -> str:
     """Lock the target state rows in lead order; each with the times of the batch's resets."""
     return f"""
@@ -173,7 +190,9 @@ def _fold_ctes(cfg: ScoringConfig) -> str:
         for m in SUMMARISED
     )
     return f"""
-pending AS MATERIALIZED (SELECT unnest(event_ids) AS id FROM ingest_batches),
+pending AS MATERIALIZED (
+  SELECT unnest(event_ids) AS id FROM ingest_batches WHERE scored_at IS NULL
+),
 base AS MATERIALIZED (
   SELECT b.*, b.lead_id = ANY(CAST(:refold AS bigint[])) AS refold FROM lead_behaviour b
   WHERE b.lead_id = ANY(CAST(:fold AS bigint[])) OR b.lead_id = ANY(CAST(:refold AS bigint[]))
@@ -304,6 +323,7 @@ def fold(
     if not ids:
         return {"changed": 0, "history": 0, "mql_leads": [], "folded": 0, "refolded": {}}
     lock, statement = _statements(cfg)
+    lock_lead_rows(session, ids)
     events = bigint_array(sorted(set(new_events)))
     locked = [
         Locked(*row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +63,8 @@ class IngestBatch(Base):
     # leads whose trails grew by more than the batch (anonymous events attached): scoring
     # refolds them; NULL (batches from before migration 0007) refolds every lead
     refold_ids: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger), nullable=True)
+    # set when the batch's scoring committed; its triggers are still to fire
+    scored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = created_at()
 
 

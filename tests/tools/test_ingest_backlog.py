@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from core.models import Enrollment, Escalation, Event, IngestBatch, Lead
+from core.models import Enrollment, Escalation, Event, IngestBatch, Lead, ScoreHistory
 from tests.tools.sequence_kit import FULL
 from tests.tools.test_triggers import reps
 from tools import ingest as ingest_module
@@ -16,23 +16,23 @@ from tools.ingest_schema import parse_batch
 from tools.triggers import load_triggers
 
 
-def _messages(now) -> list:
+def _messages(now, user: str = "crash") -> list:
     at = now - timedelta(hours=1)
     return parse_batch(
         {
             "batch": [
                 {
                     "type": "identify",
-                    "userId": "crash-1",
-                    "messageId": "crash-id",
+                    "userId": f"{user}-1",
+                    "messageId": f"{user}-id",
                     "timestamp": at.isoformat(),
-                    "traits": {**FULL, "email": "crash@acme.example"},
+                    "traits": {**FULL, "email": f"{user}@acme.example"},
                 },
                 {
                     "type": "track",
-                    "userId": "crash-1",
+                    "userId": f"{user}-1",
                     "event": "Demo Requested",
-                    "messageId": "crash-demo",
+                    "messageId": f"{user}-demo",
                     "timestamp": at.isoformat(),
                 },
             ]
@@ -106,6 +106,58 @@ def test_a_batch_taken_by_the_sweep_is_not_processed_again_by_its_request(sessio
     session.execute(text("DELETE FROM ingest_batches WHERE id = :id"), {"id": batch_id})
     assert ingest_module.finish_batch(session, batch_id) is None
     assert _lead(session).scored_at is None
+
+
+def test_the_scorer_finishes_other_young_batches_and_their_requests_find_them_done(session):
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    batches = []
+    for user in ("crash", "other"):
+        stored = ingest_module.store(session, _messages(now, user))
+        batches.append(
+            session.execute(
+                text(
+                    "INSERT INTO ingest_batches (event_ids, lead_ids, refold_ids) "
+                    "VALUES (:e, :l, '{}') RETURNING id"
+                ),
+                {"e": stored.event_ids, "l": stored.lead_ids},
+            ).scalar_one()
+        )
+    outcome = ingest_module.finish_batch(session, batches[0])
+    assert outcome is not None and outcome["folded"] == 2  # both leads scored in one pass
+    # the other batch is scored and waits for its own request to fire its triggers
+    other = session.scalars(select(IngestBatch)).one()
+    assert (other.id, other.scored_at is not None) == (batches[1], True)
+    assert _count(session, Escalation, kind="high_intent") == 1
+    assert ingest_module.finish_batch(session, batches[1]) is None  # scored by the other
+    assert _count(session, IngestBatch) == 0
+    both = select(Lead.score, Lead.scored_at).where(Lead.external_id.in_(["crash-1", "other-1"]))
+    scored = session.execute(both).all()
+    assert len(scored) == 2 and all(score > 0 and at is not None for score, at in scored)
+    assert _count(session, Escalation, kind="high_intent") == 2
+
+
+def test_a_failure_between_scoring_and_triggers_leaves_a_scored_batch_for_the_sweep(
+    session, monkeypatch
+):
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("died after scoring committed")
+
+    monkeypatch.setattr(ingest_module, "evaluate_triggers", crash)
+    ingest(session, _messages(now))
+    lead = _lead(session)
+    pending = session.scalars(select(IngestBatch)).one()
+    assert pending.scored_at is not None and lead.score > 0  # scored, triggers not fired
+    assert _count(session, Escalation, lead_id=lead.id, kind="high_intent") == 0
+    history = _count(session, ScoreHistory, lead_id=lead.id)
+    monkeypatch.undo()
+    assert process_pending(session, older_than=timedelta(0)) == 2
+    assert _count(session, Escalation, lead_id=lead.id, kind="high_intent") == 1
+    assert _count(session, ScoreHistory, lead_id=lead.id) == history  # not scored twice
+    assert _count(session, IngestBatch) == 0
 
 
 @pytest.fixture(autouse=True)

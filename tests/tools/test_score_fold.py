@@ -81,7 +81,7 @@ def _filled_counts(session: Session, ids: list[int], as_of: datetime) -> dict[in
     """Summary counts from the independent fill statement (rolled back)."""
     with session.begin_nested() as savepoint:
         session.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
-        behaviour.summarise(session, None, as_of)
+        behaviour.summarise(session, as_of)
         rows = _rows(session, ids, SUMMARISED)
         savepoint.rollback()
     return rows
@@ -216,3 +216,14 @@ def test_concurrent_requests_count_every_event_once(fresh_db_url):
             want = compute_score(lead_attrs(lead), events_of(session, lead.id), as_of)
             assert (lead.score, lead.tier, lead.stage) == (want.score, want.tier, want.stage)
     engine.dispose()
+
+
+def test_a_row_filled_after_a_bulk_load_is_refolded_not_folded(session):
+    lead = identify(session, **TRAITS[0])
+    track(session, lead, "Demo Requested", NOW - HOUR)  # stored past the fold, like a bulk load
+    session.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
+    rescore(session, None, as_of=NOW)  # a full rescore fills the summary, not the fold state
+    pricing = track(session, lead, "Page Viewed", NOW, url="/pricing")
+    outcome = rescore(session, [lead.id], as_of=NOW + HOUR, new_events=[pricing.id])
+    assert outcome["refolded"] == {"no state": 1}
+    assert session.get(Lead, lead.id).score == 35 + 40 + 15

@@ -113,7 +113,7 @@ def test_many_rows_fill_keeps_what_the_per_lead_fill_keeps(session, trails, monk
     for by_lead_below in (10_000, 0):  # the per-lead statement, then per-metric parts
         monkeypatch.setattr(behaviour, "FILL_BY_LEAD_BELOW", by_lead_below)
         session.execute(text("UPDATE lead_behaviour SET summarised_at = NULL"))
-        assert behaviour.summarise(session, None, NOW) > 100
+        assert behaviour.summarise(session, NOW) > 100
         kept[by_lead_below] = [
             row._asdict() | {"summarised_at": None} for row in session.execute(text(rows))
         ]

@@ -8,7 +8,8 @@ left out. `state_key` names the scoring config the counts belong to; NULL means 
 from the trail", `new` is a new lead's empty state, which is exact under any config. Existing
 rows start without state, so each lead's first batch after the upgrade refolds it.
 `ingest_batches.refold_ids` keeps which of a pending batch's leads must be refolded (anonymous
-events attached), so whichever transaction finishes the batch scores it the same way.
+events attached), so whichever transaction finishes the batch scores it the same way;
+`ingest_batches.scored_at` marks a batch whose scoring committed and whose triggers have not.
 
 Revision ID: 0007
 Revises: 0006
@@ -47,10 +48,14 @@ def upgrade() -> None:
     op.add_column("lead_behaviour", sa.Column("stage_rank", sa.SmallInteger(), nullable=True))
     op.execute(NEW_LEAD_FUNCTION.format(state_column=", state_key", state_value=", 'new'"))
     op.add_column("ingest_batches", sa.Column("refold_ids", ARRAY(sa.BigInteger()), nullable=True))
+    op.add_column(
+        "ingest_batches", sa.Column("scored_at", sa.DateTime(timezone=True), nullable=True)
+    )
 
 
 def downgrade() -> None:
     """Drop the fold state; the trigger goes back to summaries only."""
+    op.drop_column("ingest_batches", "scored_at")
     op.drop_column("ingest_batches", "refold_ids")
     op.execute(NEW_LEAD_FUNCTION.format(state_column="", state_value=""))
     for column in (
