@@ -2,8 +2,9 @@
 
 Both end the same way: a `raw` relation with each lead's fit, undecayed engagement, per-rule
 counts, capped points by rule, last engagement and stage rank goes through `finish_sql` (decay,
-floor, stage, tier), and `apply_sql` writes the leads whose numbers changed, a score-history row
-with rule-level reasons for each, and an `mql_reached` event for each MQL crossing.
+floor, stage, tier), and `apply_sql` writes the leads whose numbers changed (score, parts, tier,
+stage, last engagement), a score-history row with rule-level reasons for each whose score, parts,
+tier or stage moved, and an `mql_reached` event for each MQL crossing.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def apply_sql(cfg: ScoringConfig, scores: str, before: str = "") -> str:
 WITH {before}
 final AS ({scores}),
 old AS (
-  SELECT l.id, l.tier FROM leads l JOIN final f ON f.lead_id = l.id
+  SELECT l.id, l.tier, l.score, l.fit_score, l.engagement_score, l.stage
+  FROM leads l JOIN final f ON f.lead_id = l.id
 ),
 upd AS (
   UPDATE leads l SET fit_score = f.fit, engagement_score = f.engagement, score = f.score,
@@ -133,6 +135,10 @@ hist AS (
          to_jsonb(array_remove(ARRAY[
            {lines}], NULL))
   FROM final f JOIN upd u ON u.id = f.lead_id JOIN leads l ON l.id = f.lead_id
+       JOIN old o ON o.id = f.lead_id
+  -- a new row only when the score or its parts moved (not for a later last engagement alone)
+  WHERE (f.score, f.fit, f.engagement, f.tier, f.stage)
+        IS DISTINCT FROM (o.score, o.fit_score, o.engagement_score, o.tier, o.stage)
   RETURNING lead_id
 ),
 mql AS (

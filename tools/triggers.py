@@ -20,11 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from core.db import bigint_array
 from tools import clock
 from tools.enroll_batch import EnrollBatch, Ticket
 from tools.enrollment import EnrollmentResult, enroll, lock_leads
 from tools.escalations import Alert, escalate_many
 from tools.guardrails import load_guardrails
+from tools.scoring_rules import sql_literal
 from tools.segment_filter import compile_filter
 from tools.sequences import get_sequence
 
@@ -55,6 +57,17 @@ class Rule(BaseModel):
         if self.condition is not None:
             compile_filter(self.condition)
         return self
+
+    def sql(self) -> str:
+        """The same test as `fits` over an events row `e` (values come from the config)."""
+        parts = [f"e.type IN ({', '.join(sql_literal(t) for t in self.events)})"]
+        if self.category is not None:
+            parts.append(f"e.category = {sql_literal(self.category)}")
+        if self.asset_required:
+            parts.append("(e.asset_type IS NOT NULL OR coalesce(e.properties->>'asset', '') <> '')")
+        if self.link is not None:
+            parts.append(f"e.properties->>'link' = {sql_literal(self.link)}")
+        return "(" + " AND ".join(parts) + ")"
 
     def fits(self, row) -> bool:
         """Does this stored event (type, category, asset, properties) fit the rule?"""
@@ -105,15 +118,16 @@ class Fired:
     alerted: bool
 
 
-_EVENTS = text(
-    """
+def _events_sql(cfg: TriggerConfig) -> str:
+    """The stored events some rule may fit (the rules' own tests, in SQL), oldest first."""
+    return f"""
     SELECT e.id, e.lead_id, e.type, e.category, e.asset_type, e.properties, e.occurred_at,
            l.created_at AS lead_created_at
     FROM events e JOIN leads l ON l.id = e.lead_id
-    WHERE e.id = ANY(:ids) AND e.type = ANY(:types) AND e.occurred_at >= :oldest
+    WHERE e.id = ANY(CAST(:ids AS bigint[])) AND e.occurred_at >= :oldest
+      AND ({" OR ".join(rule.sql() for rule in cfg.rules)})
     ORDER BY e.occurred_at, e.id
     """
-)
 
 
 def _condition_holds(session: Session, rule: Rule, rows) -> set[tuple[int, datetime]]:
@@ -142,10 +156,12 @@ def evaluate_triggers(
         return []
     now = now or clock.now()
     oldest = now - timedelta(days=cfg.max_event_age_days)
-    types = sorted({t for rule in cfg.rules for t in rule.events})
+    rows = session.execute(
+        text(_events_sql(cfg)), {"ids": bigint_array(event_ids), "oldest": oldest}
+    )
     fitting = [
         (r, [rule for rule in cfg.rules if rule.fits(r)])
-        for r in session.execute(_EVENTS, {"ids": event_ids, "types": types, "oldest": oldest})
+        for r in rows
         if r.occurred_at <= now + timedelta(days=1)
     ]
     fitting = [(r, rules) for r, rules in fitting if rules]

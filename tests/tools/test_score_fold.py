@@ -227,3 +227,16 @@ def test_a_row_filled_after_a_bulk_load_is_refolded_not_folded(session):
     outcome = rescore(session, [lead.id], as_of=NOW + HOUR, new_events=[pricing.id])
     assert outcome["refolded"] == {"no state": 1}
     assert session.get(Lead, lead.id).score == 35 + 40 + 15
+
+
+def test_a_later_engagement_alone_moves_last_engaged_without_a_history_row(session):
+    lead = identify(session, **TRAITS[1])
+    opens = [track(session, lead, "Email Opened", NOW - (6 - i) * HOUR) for i in range(6)]
+    rescore(session, [lead.id], as_of=NOW, new_events=[e.id for e in opens[:5]])
+    history = "SELECT count(*) FROM score_history WHERE lead_id = :id"
+    assert session.execute(text(history), {"id": lead.id}).scalar() == 1
+    outcome = rescore(session, [lead.id], as_of=NOW, new_events=[opens[5].id])  # over the cap
+    assert (outcome["changed"], outcome["history"]) == (1, 0)
+    lead = session.get(Lead, lead.id)
+    assert (lead.score, lead.last_engaged_at) == (5, NOW - HOUR)
+    assert session.execute(text(history), {"id": lead.id}).scalar() == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import select, text
 
 from core.models import Escalation, Lead, Rep
 from tests.factories import track
@@ -13,7 +15,7 @@ from tools.assignment import Candidate, choose_rep, load_assignment
 from tools.enrollment import enroll, enroll_leads
 from tools.ingest import store
 from tools.ingest_schema import parse_one
-from tools.triggers import evaluate_triggers, sweep_reengagement
+from tools.triggers import evaluate_triggers, load_triggers, sweep_reengagement
 
 PRICING = "https://nurture.example/pricing"
 
@@ -170,3 +172,31 @@ def test_reengagement_sweep_waits_longer_for_enterprise(session):
     later = [r for r in sweep_reengagement(session, WED + timedelta(days=51)) if r.enrolled]
     assert [r.enrollment_id for r in later] == [enrollment_of(session, big.id).id]
     assert sweep_reengagement(session, WED + timedelta(days=52)) == []  # nobody twice
+
+
+def test_each_rule_selects_in_sql_exactly_the_events_it_fits(session):
+    rows = [
+        SimpleNamespace(type=t, category=c, asset_type=a, properties=p)
+        for t in ("identify", "page_viewed", "content_downloaded", "form_submitted",
+                  "demo_requested", "trial_started", "email_clicked", "email_opened")
+        for c in (None, "pricing", "blog")
+        for a in (None, "whitepaper")
+        for p in ({}, {"asset": "guide.pdf"}, {"link": "demo_offer"}, {"link": "blog"})
+    ]  # fmt: skip
+    values = ", ".join(
+        f"({i}, :t{i}, :c{i}, :a{i}, CAST(:p{i} AS jsonb))" for i in range(len(rows))
+    )
+    params = {}
+    for i, r in enumerate(rows):
+        params |= {f"t{i}": r.type, f"c{i}": r.category, f"a{i}": r.asset_type}
+        params[f"p{i}"] = orjson.dumps(r.properties).decode()
+    for rule in load_triggers().rules:
+        picked = session.scalars(
+            text(
+                f"SELECT i FROM (VALUES {values}) AS e(i, type, category, asset_type, properties) "
+                f"WHERE {rule.sql()} ORDER BY i"
+            ),
+            params,
+        ).all()
+        assert picked == [i for i, r in enumerate(rows) if rule.fits(r)], rule.name
+        assert picked, rule.name
