@@ -116,8 +116,7 @@ def apply_sql(cfg: ScoringConfig, scores: str, before: str = "") -> str:
 WITH {before}
 final AS ({scores}),
 old AS (
-  SELECT l.id, l.tier, l.score, l.fit_score, l.engagement_score, l.stage
-  FROM leads l JOIN final f ON f.lead_id = l.id
+  SELECT l.id, l.tier FROM leads l JOIN final f ON f.lead_id = l.id
 ),
 upd AS (
   UPDATE leads l SET fit_score = f.fit, engagement_score = f.engagement, score = f.score,
@@ -135,10 +134,10 @@ hist AS (
          to_jsonb(array_remove(ARRAY[
            {lines}], NULL))
   FROM final f JOIN upd u ON u.id = f.lead_id JOIN leads l ON l.id = f.lead_id
-       JOIN old o ON o.id = f.lead_id
-  -- a new row only when the score or its parts moved (not for a later last engagement alone)
+  -- a new row only when the score or its parts moved (not for a later last engagement alone);
+  -- `l` is the statement's snapshot, so it holds the values before `upd`
   WHERE (f.score, f.fit, f.engagement, f.tier, f.stage)
-        IS DISTINCT FROM (o.score, o.fit_score, o.engagement_score, o.tier, o.stage)
+        IS DISTINCT FROM (l.score, l.fit_score, l.engagement_score, l.tier, l.stage)
   RETURNING lead_id
 ),
 mql AS (
