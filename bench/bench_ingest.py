@@ -7,7 +7,10 @@ with the server and PostgreSQL) spend their CPU on HTTP only. Then it deletes th
 vacuums the table (so COPY does not step over dead index entries the API run never saw) and
 times a psycopg COPY of the same rows into the same table, with the same indexes.
 Prints events/s for both, the ratio and the load average. Usage:
-python -m bench.bench_ingest [--leads 3000]
+python -m bench.bench_ingest [--leads 3000] [--history 200]
+
+`--history N` first stores N older events per lead (blog views over the past year) and scores
+them, so the timed batches land on long trails, as they do a few months into production.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import httpx
 import orjson
 import psycopg
 from sqlalchemy import make_url, text
+from sqlalchemy.orm import Session
 
 from bench.common import API_KEY, BENCH_HOME, api_server, bench_database
 from core.demo_data import generate
+from tools.rescore import rescore
 
 
 def _tree_cpu(root: int) -> float:
@@ -98,6 +103,25 @@ def _copy(url: str, engine) -> tuple[int, float]:
         return len(rows), time.perf_counter() - started
 
 
+def _add_history(engine, per_lead: int) -> None:
+    """Give every lead `per_lead` blog views from the last year (untimed), then score them."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (lead_id, source, message_id, type, name, category, "
+                "properties, occurred_at, received_at) "
+                "SELECT l.id, 'history', 'h-' || l.id || '-' || g, 'page_viewed', 'Page Viewed', "
+                "'blog', '{}', now() - make_interval(days => 40 + g % 300), now() "
+                "FROM leads l, generate_series(1, :n) g"
+            ),
+            {"n": per_lead},
+        )
+        ids = list(conn.execute(text("SELECT id FROM leads")).scalars())
+    with Session(engine) as session:
+        rescore(session, ids)  # from the whole trails
+        session.commit()
+
+
 def main() -> None:
     """Run the bench and print the figures."""
     parser = argparse.ArgumentParser()
@@ -105,6 +129,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="older events per lead stored (and scored) before the timed run: long trails",
+    )
     args = parser.parse_args()
     data = generate(n_leads=args.leads)
     events = list(data.events)
@@ -112,6 +142,8 @@ def main() -> None:
         base = "http://127.0.0.1:8765"
         with api_server(url, 8765, args.workers) as server:
             _post_all(base, data.leads, args.batch, args.clients)
+            if args.history:
+                _add_history(engine, args.history)
             pid_file = BENCH_HOME.resolve() / "bench-ingest" / "postmaster.pid"
             postmaster = int(pid_file.read_text().split()[0])
             before = (time.process_time(), _tree_cpu(server.pid), _tree_cpu(postmaster))
