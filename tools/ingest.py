@@ -1,9 +1,10 @@
 """Store Segment-style messages on the trail (idempotently), then score the leads they touched.
 
 The order is the guarantee: validate everything, store the events together with an
-`ingest_batches` row naming them and commit, and only then do downstream work, whose transaction
-deletes that row. If scoring or a later hook fails (or the process dies), the row stays and
-`process_pending` (run by the worker and by `nurture rescore`) finishes the job.
+`ingest_batches` row naming them and commit, and only then do downstream work, in two commits
+(`finish_batch`): scoring, which marks the row `scored_at`, then triggers, whose transaction
+deletes it. If either fails (or the process dies), the row stays and `process_pending` (run by
+the worker and by `nurture rescore`) finishes what is left, once.
 """
 
 from __future__ import annotations

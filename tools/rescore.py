@@ -29,6 +29,7 @@ from tools.score_sql import (
     fit_sum,
     in_list,
     periods_sql,
+    stage_case,
     uncapped,
 )
 from tools.score_state import fold
@@ -39,8 +40,6 @@ FULL_RESCORE_WORK_MEM = "512MB"
 
 def score_select(cfg: ScoringConfig) -> str:
     """A SELECT of every lead's score, parts, stage, tier and per-rule counts from its trail."""
-    decision = " OR ".join(m.sql("e") for m in cfg.stages.get("decision", [])) or "FALSE"
-    consider = " OR ".join(m.sql("e") for m in cfg.stages.get("consideration", [])) or "FALSE"
     counts = ",\n         ".join(
         f"count(*) FILTER (WHERE counts AND {first_match(cfg, r)}) AS c_{r.id}"
         for r in uncapped(cfg)
@@ -73,7 +72,7 @@ resets AS NOT MATERIALIZED (
 tagged AS NOT MATERIALIZED (
   SELECT e.lead_id, e.occurred_at, e.type, e.category, e.asset_type, e.properties,
          e.type IN ({in_list(ENGAGEMENT_TYPES)}) AS engaged,
-         CASE WHEN {decision} THEN 3 WHEN {consider} THEN 2 ELSE 1 END AS stage_rank,
+         {stage_case(cfg)} AS stage_rank,
          (r.reset_at IS NULL OR e.occurred_at > r.reset_at) AS counts
   FROM ev e LEFT JOIN resets r USING (lead_id)
 ),

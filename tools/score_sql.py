@@ -43,6 +43,13 @@ def capped(cfg: ScoringConfig) -> list:
     return [r for r in cfg.engagement if r.cap_per_month is not None]
 
 
+def stage_case(cfg: ScoringConfig) -> str:
+    """The buying-stage rank (3 decision, 2 consideration, 1 awareness) of the events row `e`."""
+    decision = " OR ".join(m.sql("e") for m in cfg.stages.get("decision", [])) or "FALSE"
+    consider = " OR ".join(m.sql("e") for m in cfg.stages.get("consideration", [])) or "FALSE"
+    return f"CASE WHEN {decision} THEN 3 WHEN {consider} THEN 2 ELSE 1 END"
+
+
 def fit_sum(cfg: ScoringConfig, alias: str) -> str:
     """The fit points of the leads row `alias`."""
     cases = [f"CASE WHEN {r.when.sql(alias)} THEN {r.points} ELSE 0 END" for r in cfg.fit]

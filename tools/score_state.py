@@ -47,6 +47,7 @@ from tools.score_sql import (
     fit_sum,
     in_list,
     periods_sql,
+    stage_case,
     uncapped,
 )
 from tools.scoring_rules import ScoringConfig, sql_literal
@@ -134,12 +135,6 @@ FOR UPDATE OF b
 """
 
 
-def _stage_case(cfg: ScoringConfig) -> str:
-    decision = " OR ".join(m.sql("e") for m in cfg.stages.get("decision", [])) or "FALSE"
-    consider = " OR ".join(m.sql("e") for m in cfg.stages.get("consideration", [])) or "FALSE"
-    return f"CASE WHEN {decision} THEN 3 WHEN {consider} THEN 2 ELSE 1 END"
-
-
 def _scored_types(cfg: ScoringConfig) -> list[str]:
     """Event types that can move a score: rules, stages, resets and engagement."""
     types = set(ENGAGEMENT_TYPES) | set(cfg.reset_on)
@@ -214,7 +209,7 @@ rs AS (
 ),
 tagged AS (
   SELECT e.*, e.type IN ({in_list(ENGAGEMENT_TYPES)}) AS engaged,
-         {_stage_case(cfg)} AS stage_rank,
+         {stage_case(cfg)} AS stage_rank,
          e.occurred_at <= :as_of AS due,
          e.occurred_at <= :as_of
            AND e.occurred_at > coalesce(greatest(o.reset_at, r.reset_at), '-infinity')
@@ -329,6 +324,16 @@ def fold(
         Locked(*row)
         for row in session.execute(text(lock), {"ids": bigint_array(ids), "events": events})
     ]
+    missing = set(ids) - {r.lead_id for r in locked}
+    if missing:  # every lead gets its row from a trigger; should one be gone, refold into a new one
+        session.execute(
+            text(
+                "INSERT INTO lead_behaviour (lead_id) SELECT unnest(CAST(:ids AS bigint[])) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"ids": bigint_array(sorted(missing))},
+        )
+        locked += [Locked(i, None, False, None, None, None, None) for i in sorted(missing)]
     if as_of is None:
         as_of = max([datetime.now(UTC), *(r.folded_through for r in locked if r.folded_through)])
     key = state_key(cfg)

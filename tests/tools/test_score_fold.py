@@ -240,3 +240,13 @@ def test_a_later_engagement_alone_moves_last_engaged_without_a_history_row(sessi
     lead = session.get(Lead, lead.id)
     assert (lead.score, lead.last_engaged_at) == (5, NOW - HOUR)
     assert session.execute(text(history), {"id": lead.id}).scalar() == 1
+
+
+def test_a_lead_whose_state_row_is_gone_is_refolded_into_a_new_one(session):
+    lead = identify(session, **TRAITS[0])
+    demo = track(session, lead, "Demo Requested", NOW - HOUR)
+    session.execute(text("DELETE FROM lead_behaviour WHERE lead_id = :id"), {"id": lead.id})
+    outcome = rescore(session, [lead.id], as_of=NOW, new_events=[demo.id])
+    assert outcome["refolded"] == {"no state": 1}
+    assert _rows(session, [lead.id], ("demo_requests", "state_key"))[lead.id][0] == 1
+    assert session.get(Lead, lead.id).score == 35 + 40
