@@ -115,7 +115,9 @@ def lock_lead_rows(session: Session, lead_ids: Iterable[int]) -> None:
     scorer and concurrent requests from deadlocking. NO KEY UPDATE, like an UPDATE of non-key
     columns: inserting events (whose foreign key takes KEY SHARE) is not blocked.
     """
-    session.execute(_LOCK_LEADS, {"ids": bigint_array(sorted(set(lead_ids)))})
+    ids = sorted(set(lead_ids))
+    if ids:
+        session.execute(_LOCK_LEADS, {"ids": bigint_array(ids)})
 
 
 def lock_sql(cfg: ScoringConfig) -> str:

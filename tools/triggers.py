@@ -26,6 +26,7 @@ from tools.enroll_batch import EnrollBatch, Ticket
 from tools.enrollment import EnrollmentResult, enroll, lock_leads
 from tools.escalations import Alert, escalate_many
 from tools.guardrails import load_guardrails
+from tools.score_state import lock_lead_rows
 from tools.scoring_rules import sql_literal
 from tools.segment_filter import compile_filter
 from tools.sequences import get_sequence
@@ -165,6 +166,8 @@ def evaluate_triggers(
         if r.occurred_at <= now + timedelta(days=1)
     ]
     fitting = [(r, rules) for r, rules in fitting if rules]
+    # leads rows first, in id order, as the scorer takes them; then the enrollment locks
+    lock_lead_rows(session, [r.lead_id for r, _ in fitting])
     lock_leads(session, [r.lead_id for r, _ in fitting])
     held = {
         rule.name: _condition_holds(session, rule, candidates)
