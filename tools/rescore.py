@@ -118,13 +118,12 @@ def rescore(
     """
     cfg = config or load_config()
     if lead_ids is not None:
-        everyone = None if new_events is not None else lead_ids
         return fold(
             session,
             cfg,
             lead_ids,
             new_events or [],
-            refold=set(everyone or refold),
+            refold=set(lead_ids if new_events is None else refold),
             as_of=as_of,
             cause=cause,
         )

@@ -29,6 +29,7 @@ exactly once, whatever the interleaving.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -291,13 +292,13 @@ WITH raw AS (
 _STATEMENTS: dict[str, tuple[str, str]] = {}
 
 
-def _statements(cfg: ScoringConfig) -> tuple[str, str]:
-    """(lock, fold) SQL for this config, built once."""
+def _statements(cfg: ScoringConfig) -> tuple[str, str, str]:
+    """The config's state key and its (lock, fold) SQL, built once."""
     key = state_key(cfg)
     if key not in _STATEMENTS:
         fold_sql = apply_sql(cfg, _scores_from_state(cfg), before=_fold_ctes(cfg))
         _STATEMENTS[key] = (lock_sql(cfg), fold_sql)
-    return _STATEMENTS[key]
+    return key, *_STATEMENTS[key]
 
 
 def fold(
@@ -319,7 +320,7 @@ def fold(
     ids = sorted(set(lead_ids))
     if not ids:
         return {"changed": 0, "history": 0, "mql_leads": [], "folded": 0, "refolded": {}}
-    lock, statement = _statements(cfg)
+    key, lock, statement = _statements(cfg)
     lock_lead_rows(session, ids)
     events = bigint_array(sorted(set(new_events)))
     locked = [
@@ -338,7 +339,6 @@ def fold(
         locked += [Locked(i, None, False, None, None, None, None) for i in sorted(missing)]
     if as_of is None:
         as_of = max([datetime.now(UTC), *(r.folded_through for r in locked if r.folded_through)])
-    key = state_key(cfg)
     asked = set(refold)
     reasons = {
         r.lead_id: "asked" if r.lead_id in asked else refold_reason(r, key, as_of) for r in locked
@@ -353,14 +353,10 @@ def fold(
     }
     row = session.execute(text(statement), {**params, "as_of": as_of, "cause": cause}).one()
     session.expire_all()  # leads changed under the ORM's feet
-    why: dict[str, int] = {}
-    for reason in reasons.values():
-        if reason is not None:
-            why[reason] = why.get(reason, 0) + 1
     return {
         "changed": row.changed,
         "history": row.history,
         "mql_leads": row.mql_leads or [],
         "folded": len(folded),
-        "refolded": why,
+        "refolded": dict(Counter(why for why in reasons.values() if why is not None)),
     }
