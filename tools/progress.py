@@ -61,7 +61,7 @@ def finish_step(
 
 def matches(session: Session, lead_id: int, condition: str, as_of: datetime) -> bool:
     """Does the lead meet a segment-filter condition at `as_of`?"""
-    where, params = compile_filter(condition)
+    where, params = compile_filter(condition, per_lead=True)
     sql = f"SELECT 1 FROM leads WHERE leads.id = :lead_id AND {where}"
     return (
         session.execute(text(sql), {**params, "lead_id": lead_id, "as_of": as_of}).first()

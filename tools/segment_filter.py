@@ -82,12 +82,13 @@ def _tokenize(source: str) -> list[_Tok]:
 
 
 class _Compiler:
-    def __init__(self, source: str, summaries: bool = False):
+    def __init__(self, source: str, summaries: bool = False, per_lead: bool = False):
         self.tokens = _tokenize(source)
         self.i = 0
         self.params: dict[str, Any] = {}
         self.end = len(source)
         self.summaries = summaries
+        self.per_lead = per_lead
         self.uses_leads = False  # a lead attribute, score or time field appears
         self.uses_summary = False  # a behaviour count was read from lead_behaviour
 
@@ -223,6 +224,8 @@ class _Compiler:
         if days is not None:
             window = f" AND e.occurred_at > :as_of - make_interval(days => {self.bind(days)})"
         n = self.bind(value)
+        if self.per_lead:
+            return self.lead_count(metric, window, op, value, n)
         base = (
             f"SELECT e.lead_id FROM events e WHERE e.lead_id IS NOT NULL AND "
             f"{BEHAVIOUR[metric]} AND e.occurred_at <= :as_of{window} GROUP BY e.lead_id"
@@ -238,6 +241,20 @@ class _Compiler:
         if admits_zero:
             return f"{LEAD_ID} NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
         return f"{LEAD_ID} IN ({base} HAVING count(*) {op} {n})"
+
+
+    def lead_count(self, metric: str, window: str, op: str, value: Any, n: str) -> str:
+        """The count as a subquery over one lead's trail (`ix_events_lead_time`)."""
+        trail = (
+            f"FROM events e WHERE e.lead_id = {LEAD_ID} AND e.occurred_at <= :as_of{window} "
+            f"AND {BEHAVIOUR[metric]}"
+        )
+        pattern = [_compare(k, op, value) for k in (0, 1, 2, 1000)]
+        if pattern == [False, True, True, True]:
+            return f"EXISTS (SELECT 1 {trail})"
+        if pattern == [True, False, False, False]:
+            return f"NOT EXISTS (SELECT 1 {trail})"
+        return f"(SELECT count(*) {trail}) {op} {n}"
 
 
 def _canonical(name: str, value: Any) -> Any:
@@ -274,12 +291,16 @@ def _resolve(name: str, pos: int) -> tuple[str, str, tuple[str, int | None] | No
     raise FilterError(f"unknown field {name!r}", pos)
 
 
-def compile_filter(source: str) -> tuple[str, dict[str, Any]]:
+def compile_filter(source: str, *, per_lead: bool = False) -> tuple[str, dict[str, Any]]:
     """Compile a filter to (SQL condition over `leads`, bound parameters). `:as_of` is needed.
 
-    Behaviour counts read the event trail, so this is exact at any `as_of`.
+    Behaviour counts read the event trail, so this is exact at any `as_of`. By default each
+    count is one set-based subquery over every lead's events (for listing and counting many
+    leads at one `as_of`); `per_lead` counts each lead's own trail instead, for testing a few
+    leads, each possibly at its own `as_of` (a set-based subquery would be recomputed over
+    every lead's events once per lead).
     """
-    compiler = _Compiler(source)
+    compiler = _Compiler(source, per_lead=per_lead)
     return compiler.parse().replace(LEAD_ID, "leads.id"), compiler.params
 
 

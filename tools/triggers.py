@@ -133,7 +133,7 @@ def _events_sql(cfg: TriggerConfig) -> str:
 
 def _condition_holds(session: Session, rule: Rule, rows) -> set[tuple[int, datetime]]:
     """(lead, event time) pairs meeting the rule's condition, for all these rows in one query."""
-    where, params = compile_filter(rule.condition)
+    where, params = compile_filter(rule.condition, per_lead=True)
     where = re.sub(r":as_of\b", "c.as_of", where)
     sql = (
         "SELECT c.lead_id, c.as_of FROM unnest(CAST(:c_leads AS bigint[]), "

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import identify, track
+from tools.progress import matches
 from tools.rescore import rescore
 from tools.segment_filter import FilterError, compile_filter
 from tools.segments import (
@@ -77,6 +78,28 @@ EXPECTED = [
 def test_filter_membership(session, people, filter_, expected):
     assert members(session, f"({filter_}) and {MINE}") == expected
     assert count_members(session, f"({filter_}) and {MINE}", as_of=NOW) == len(expected)
+
+
+@pytest.mark.parametrize(("filter_", "expected"), EXPECTED)
+def test_per_lead_compile_agrees(session, people, filter_, expected):
+    """One lead at a time (triggers, sequence branches) reads that lead's own trail."""
+    assert {nick for nick, lead in people.items() if matches(session, lead, filter_, NOW)} == (
+        expected
+    )
+    set_based, _ = compile_filter(filter_)
+    per_lead, _ = compile_filter(filter_, per_lead=True)
+    assert "GROUP BY" not in per_lead
+    assert ("e.lead_id = leads.id" in per_lead) == ("FROM events" in set_based)
+
+
+def test_per_lead_compile_at_each_leads_own_time(session, people):
+    # hot viewed pricing 3 days and 1 day before NOW: two in the 7 days up to NOW, one up to
+    # 2 days before it, none up to 4 days before it
+    hot = people["hot"]
+    assert matches(session, hot, "pricing_views_7d >= 2", NOW)
+    assert not matches(session, hot, "pricing_views_7d >= 2", NOW - 2 * DAY)
+    assert matches(session, hot, "pricing_views_7d = 1", NOW - 2 * DAY)
+    assert matches(session, hot, "pricing_views_7d = 0", NOW - 4 * DAY)
 
 
 def test_builtins_and_lead_segments(session, people):
