@@ -21,9 +21,11 @@ when the caller says so (anonymous events just attached to the lead, crash recov
 Concurrency. The batch locks its leads' rows, then their state rows, in lead order first
 (`lock_lead_rows`), so two batches sharing leads queue instead of deadlocking, and a refold
 reads the trail only after every earlier writer of those rows has committed. A refold leaves
-out the events of batches not scored yet (`ingest_batches` rows without `scored_at`): whoever
-scores them (which needs the same row locks) folds them in later. So every event is counted
-exactly once, whatever the interleaving.
+out the events of batches not scored yet (`ingest_batches` rows without `scored_at`) that name
+the lead: whoever scores them (which needs the same row locks) folds them in later. (A pending
+batch that does not name the lead, e.g. its anonymous events just attached to it, will not
+fold them for this lead, so the refold counts them.) So every event is counted exactly once,
+whatever the interleaving, and a refold reads only the pending batches of its own leads.
 """
 
 from __future__ import annotations
@@ -189,7 +191,8 @@ def _fold_ctes(cfg: ScoringConfig) -> str:
     )
     return f"""
 pending AS MATERIALIZED (
-  SELECT unnest(event_ids) AS id FROM ingest_batches WHERE scored_at IS NULL
+  SELECT unnest(event_ids) AS id FROM ingest_batches
+  WHERE scored_at IS NULL AND lead_ids && CAST(:refold AS bigint[])
 ),
 base AS MATERIALIZED (
   SELECT b.*, b.lead_id = ANY(CAST(:refold AS bigint[])) AS refold FROM lead_behaviour b

@@ -242,7 +242,6 @@ class _Compiler:
             return f"{LEAD_ID} NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
         return f"{LEAD_ID} IN ({base} HAVING count(*) {op} {n})"
 
-
     def lead_count(self, metric: str, window: str, op: str, value: Any, n: str) -> str:
         """The count as a subquery over one lead's trail (`ix_events_lead_time`)."""
         trail = (

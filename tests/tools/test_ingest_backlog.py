@@ -13,6 +13,7 @@ from tests.tools.test_triggers import reps
 from tools import ingest as ingest_module
 from tools.ingest import ingest, process_pending
 from tools.ingest_schema import parse_batch
+from tools.rescore import rescore
 from tools.triggers import load_triggers
 
 
@@ -163,3 +164,48 @@ def test_a_failure_between_scoring_and_triggers_leaves_a_scored_batch_for_the_sw
 @pytest.fixture(autouse=True)
 def _quiet_downstream_log(caplog):
     caplog.set_level("CRITICAL", logger="tools.ingest")
+
+
+def test_anonymous_events_in_an_older_pending_batch_count_once_when_attached(session):
+    """Anonymous page views wait in a batch the sweep has not reached when their visitor
+    identifies: that batch does not name the lead, so the identify's refold must count them."""
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    at = (now - timedelta(hours=2)).isoformat()
+    views = [
+        {
+            "type": "page",
+            "anonymousId": "anon-7",
+            "messageId": f"anon-{i}",
+            "timestamp": at,
+            "name": "Pricing",
+            "properties": {"url": "https://nurture.example/pricing"},
+        }
+        for i in range(2)
+    ]
+    stored = ingest_module.store(session, parse_batch({"batch": views}))
+    session.execute(
+        text(
+            "INSERT INTO ingest_batches (event_ids, lead_ids, refold_ids, created_at) "
+            "VALUES (:e, '{}', '{}', now() - interval '1 minute')"
+        ),
+        {"e": stored.event_ids},
+    )
+    identify = {
+        "type": "identify",
+        "userId": "anon-user",
+        "anonymousId": "anon-7",
+        "messageId": "anon-identify",
+        "timestamp": now.isoformat(),
+        "traits": {**FULL, "email": "anon@acme.example"},
+    }
+    result = ingest(session, parse_batch({"batch": [identify]}))
+    assert result.attached == result.lead_ids
+    assert process_pending(session, older_than=timedelta(0)) == 2
+    session.expire_all()
+    lead = session.get(Lead, result.lead_ids[0])
+    folded = (lead.engagement_score, lead.stage)
+    rescore(session, [lead.id])  # from the whole trail
+    session.expire_all()
+    assert folded == (session.get(Lead, lead.id).engagement_score, lead.stage)
+    assert folded[0] > 0
