@@ -100,7 +100,7 @@ def segments_of_leads(
         return found
     parts, params = [], {"as_of": as_of or datetime.now(UTC), "lead_ids": list(found)}
     for i, segment in enumerate(segments):
-        where, seg_params = compile_filter(segment.filter)
+        where, seg_params = compile_filter(segment.filter, per_lead=True)
         params.update({f"s{i}_{key}": value for key, value in seg_params.items()})
         where = re.sub(r":(p\d+)\b", rf":s{i}_\1", where)
         parts.append(f"CASE WHEN {where} THEN {i} END")

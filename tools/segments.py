@@ -142,7 +142,7 @@ def segments_for_lead(session: Session, lead_id: int, as_of: datetime | None = N
         return []
     parts, params = [], {"as_of": as_of or datetime.now(UTC), "lead_id": lead_id}
     for i, segment in enumerate(segments):
-        where, seg_params = compile_filter(segment.filter)
+        where, seg_params = compile_filter(segment.filter, per_lead=True)
         params.update({f"s{i}_{key}": value for key, value in seg_params.items()})
         where = re.sub(r":(p\d+)\b", rf":s{i}_\1", where)
         parts.append(f"CASE WHEN {where} THEN {i} END")
