@@ -7,8 +7,9 @@ reusable. Each batch's commits become savepoints. Two phases over the same leads
 - first touch: the bulk rows have no fold state, so each lead is refolded from its trail (as
   after a bulk load or a scoring-config change);
 - folded: the same leads again, now folded forward from their state (the steady state).
-Prints events/s, batch latency and the slowest statements per phase. Usage:
-python -m bench.bench_ingest_scale [--batches 10] [--leads 4000]
+Prints events/s, batch latency and the slowest statements per phase, then VACUUMs the tables it
+touched (unless --no-vacuum): rolled-back rows are dead tuples all the same. Usage:
+python -m bench.bench_ingest_scale [--batches 10] [--leads 2000] [--no-vacuum]
 (run `python -m bench.bench_rescore --scale 1` once first to load the data).
 """
 
@@ -24,14 +25,17 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from bench.bulk_load import psycopg_dsn
 from bench.common import bench_database
 from tools.ingest import ingest
 from tools.ingest_schema import parse_batch
 
 SITE = "https://nurture.example"
+TOUCHED = ("leads", "lead_behaviour", "events", "score_history", "escalations", "enrollments")
 # (message type, event or page, url), weighted like the demo stream: mostly views and email
 KINDS = [
     ("page", "Pricing", "/pricing"),
@@ -105,6 +109,12 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10, help="batches per phase")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--leads", type=int, default=2000, help="distinct leads the batches hit")
+    parser.add_argument(
+        "--no-vacuum",
+        dest="vacuum",
+        action="store_false",
+        help="leave the dead rows (to measure segment counts after an ingest burst)",
+    )
     args = parser.parse_args()
     timings: Counter = Counter()
     rng = random.Random(11)
@@ -132,6 +142,14 @@ def main() -> None:
                     print(f"    {1000 * seconds / args.batches:7.1f} ms/batch  {statement}")
         finally:
             outer.rollback()
+    if args.vacuum:  # the rolled-back rows are dead tuples and clear visibility-map bits, which
+        # index-only scans (segment counts) need: leave the data as the other benches expect
+        with (
+            bench_database("scale", fresh=False) as (url, _),
+            psycopg.connect(psycopg_dsn(url), autocommit=True) as conn,
+        ):
+            for table in TOUCHED:
+                conn.execute(f"VACUUM (ANALYZE) {table}")
     if backlog:
         print(f"(a pending backlog of {backlog:,} events was in the database, untouched)")
     print(f"load average (1/5/15 min): {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")

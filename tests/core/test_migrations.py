@@ -54,3 +54,28 @@ def test_behaviour_summary_migration_round_trip(fresh_db_url):
         assert "lead_behaviour" in set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def _vacuum_options(engine) -> dict[str, list[str] | None]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class "
+                    "WHERE relname IN ('leads', 'lead_behaviour')"
+                )
+            ).all()
+        )
+
+
+def test_ingest_rewritten_tables_are_vacuumed_sooner_and_downgrade_resets_it(fresh_db_url):
+    engine = make_engine(fresh_db_url)
+    try:
+        sooner = ["autovacuum_vacuum_scale_factor=0.01", "autovacuum_vacuum_threshold=1000"]
+        assert _vacuum_options(engine) == {"leads": sooner, "lead_behaviour": sooner}
+        downgrade(engine, "0007")
+        assert _vacuum_options(engine) == {"leads": None, "lead_behaviour": None}
+        migrate(engine)
+        assert _vacuum_options(engine)["leads"] == sooner
+    finally:
+        engine.dispose()
