@@ -51,10 +51,10 @@ def _load(db: Database, content_dir: Path) -> None:
         if session.scalar(select(Lead.id).limit(1)) is not None:
             return  # an external DATABASE_URL that already holds the demo
         ensure_builtins(session)
-        load_demo(session, dataset)
-        # Scores (and the mql_reached events rescore records) as of the demo's clock, not the
-        # wall clock: explanations are computed as of ANCHOR, and the same run must give the
-        # same scores, selectors and model requests on any day.
+        # Scores (and the mql_reached events scoring records, inline and in the rescore) as of
+        # the demo's clock, not the wall clock: explanations are computed as of ANCHOR, and the
+        # same run must give the same scores, selectors and model requests on any day.
+        load_demo(session, dataset, as_of=ANCHOR)
         rescore(session, None, as_of=ANCHOR, cause="rescore")
         session.add(Rep(name="Eval Approver", email=APPROVER, is_approver=True))
 

@@ -191,9 +191,13 @@ SCORER_LOCK = (7413, 0)  # advisory lock: one request at a time finishes batches
 
 
 def score(
-    session: Session, lead_ids: list[int], event_ids: list[int], refold: list[int] | None
+    session: Session,
+    lead_ids: list[int],
+    event_ids: list[int],
+    refold: list[int] | None,
+    as_of: datetime | None = None,
 ) -> dict:
-    """Score the touched leads and escalate MQL crossings; does not commit.
+    """Score the touched leads (as of now, or `as_of`) and escalate MQL crossings; no commit.
 
     Scoring folds `event_ids` into the leads' states (tools/score_state.py); `refold` leads are
     rescored from their whole trails instead (None: all of them).
@@ -201,11 +205,12 @@ def score(
     outcome = rescore(
         session,
         lead_ids,
+        as_of=as_of,
         cause="ingest",
         new_events=None if refold is None else event_ids,
         refold=refold or (),
     )
-    today = f"{datetime.now(UTC):%Y-%m-%d}"
+    today = f"{as_of or datetime.now(UTC):%Y-%m-%d}"
     escalate_many(
         session,
         [
@@ -222,9 +227,10 @@ def downstream(
     event_ids: list[int],
     *,
     refold: list[int] | None = None,
+    as_of: datetime | None = None,
 ) -> dict:
     """Score the touched leads, escalate, then fire triggers; does not commit."""
-    outcome = score(session, lead_ids, event_ids, refold)
+    outcome = score(session, lead_ids, event_ids, refold, as_of)
     evaluate_triggers(session, event_ids)  # sequences and high-intent alerts (tools/triggers.py)
     return outcome
 
@@ -243,7 +249,7 @@ def _lock_pending(session: Session, where: str, params: dict, order: str = "id")
     ).all()
 
 
-def _score_rows(session: Session, rows) -> dict:
+def _score_rows(session: Session, rows, as_of: datetime | None = None) -> dict:
     """Score locked batches together (a lead in several is written once); mark them scored."""
     session.execute(
         text("UPDATE ingest_batches SET scored_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))"),
@@ -257,10 +263,13 @@ def _score_rows(session: Session, rows) -> dict:
         sorted({lead for r in rows for lead in r.lead_ids}),
         sorted({e for r in rows for e in r.event_ids}),
         refold,
+        as_of,
     )
 
 
-def finish_batch(session: Session, batch_id: int, *, group: bool = True) -> dict | None:
+def finish_batch(
+    session: Session, batch_id: int, *, group: bool = True, as_of: datetime | None = None
+) -> dict | None:
     """Do a stored batch's downstream work, in two commits; its scoring outcome, or None if
     another transaction scored it.
 
@@ -285,7 +294,7 @@ def finish_batch(session: Session, batch_id: int, *, group: bool = True) -> dict
     params = {"mine": batch_id, "young": GROUP_AGE, "limit": GROUP_LIMIT}
     rows = _lock_pending(session, where, params, order="id <> :mine, id")  # ours first
     if rows:
-        scored = _score_rows(session, rows)
+        scored = _score_rows(session, rows, as_of)
         outcome = scored if any(r.id == batch_id for r in rows) else None
     session.commit()
     mine = session.execute(
@@ -294,14 +303,23 @@ def finish_batch(session: Session, batch_id: int, *, group: bool = True) -> dict
     if mine is None:
         return outcome
     if mine.scored_at is None:
-        outcome = _score_rows(session, [mine])
+        outcome = _score_rows(session, [mine], as_of)
     evaluate_triggers(session, mine.event_ids)
     session.execute(text("DELETE FROM ingest_batches WHERE id = :mine"), params)
     return outcome
 
 
-def ingest(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
+def ingest(
+    session: Session,
+    messages: list[Message],
+    source: str = "segment",
+    *,
+    as_of: datetime | None = None,
+) -> IngestResult:
     """Store and commit, then score inline; a downstream failure leaves events for a retry.
+
+    Scores are as of now; `as_of` scores as of another time (loading a dataset anchored in the
+    past, so its MQL crossings and history are dated in its own time, not the load's).
 
     Two concurrent requests may both create the same new lead; the loser gets a unique
     violation, rolls back and stores again (storing is idempotent), finding the winner's lead.
@@ -328,9 +346,11 @@ def ingest(session: Session, messages: list[Message], source: str = "segment") -
     for attempt in range(STORE_ATTEMPTS):
         try:
             if result.batch_id is None:  # nothing new: the leads' scores move on to now
-                outcome = downstream(session, result.lead_ids, [], refold=result.attached)
+                outcome = downstream(
+                    session, result.lead_ids, [], refold=result.attached, as_of=as_of
+                )
             else:  # alone after a failure: a bad batch taken along must not fail ours again
-                outcome = finish_batch(session, result.batch_id, group=attempt == 0)
+                outcome = finish_batch(session, result.batch_id, group=attempt == 0, as_of=as_of)
             session.commit()
             if outcome is not None:
                 mine = set(result.lead_ids)

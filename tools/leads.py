@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from core.models import Event, Lead, Rep, ScoreHistory
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.scoring import ScoreBreakdown, compute_score
-from tools.segment_filter import compile_filter
-from tools.segments import get_segment
+from tools.segments import compiled, from_with_leads, get_segment
 
 PROFILE_FIELDS = (
     "id",
@@ -157,10 +156,12 @@ def list_leads(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of leads (highest score first) and the total matching."""
     clauses, params = ["TRUE"], {"as_of": datetime.now(UTC), "limit": limit, "offset": offset}
-    if segment:
-        where, seg_params = compile_filter(get_segment(session, segment).filter)
-        clauses.append(where)
-        params.update(seg_params)
+    from_ = "leads"
+    if segment:  # behaviour counts from the summaries when they are current, as segments do
+        found = compiled(session, get_segment(session, segment).filter, None)
+        from_ = from_with_leads(found)
+        clauses.append(found.where)
+        params.update(found.params)
     if tier:
         clauses.append("leads.tier = :tier")
         params["tier"] = tier
@@ -168,12 +169,12 @@ def list_leads(
         clauses.append("leads.stage = :stage")
         params["stage"] = stage
     where = " AND ".join(clauses)
-    total = session.execute(text(f"SELECT count(*) FROM leads WHERE {where}"), params).scalar()
+    total = session.execute(text(f"SELECT count(*) FROM {from_} WHERE {where}"), params).scalar()
     rows = session.execute(
         text(
             "SELECT leads.id, leads.email, leads.first_name, leads.last_name, leads.company, "
             "leads.title, leads.score, leads.tier, leads.stage, leads.source, "
-            f"leads.last_engaged_at FROM leads WHERE {where} "
+            f"leads.last_engaged_at FROM {from_} WHERE {where} "
             "ORDER BY leads.score DESC, leads.id LIMIT :limit OFFSET :offset"
         ),
         params,

@@ -97,7 +97,8 @@ def compiled(session: Session, filter_: str, as_of: datetime | None) -> SummaryF
     return result
 
 
-def _with_leads(result: SummaryFilter) -> str:
+def from_with_leads(result: SummaryFilter) -> str:
+    """The FROM clause for the filter when the query also reads lead columns."""
     if result.uses_leads:
         return result.from_
     return "lead_behaviour b JOIN leads ON leads.id = b.lead_id"
@@ -122,7 +123,7 @@ def list_members(
     found = compiled(session, filter_, as_of)
     found.params.update(limit=limit, offset=offset)
     sql = (
-        f"SELECT {LEAD_COLUMNS} FROM {_with_leads(found)} WHERE {found.where} "
+        f"SELECT {LEAD_COLUMNS} FROM {from_with_leads(found)} WHERE {found.where} "
         "ORDER BY leads.score DESC, leads.id LIMIT :limit OFFSET :offset"
     )
     return [dict(row._mapping) for row in session.execute(text(sql), found.params)]
@@ -131,7 +132,7 @@ def list_members(
 def member_ids(session: Session, filter_: str, as_of: datetime | None = None) -> list[int]:
     """Every matching lead id (for enrollment and analytics)."""
     found = compiled(session, filter_, as_of)
-    sql = f"SELECT leads.id FROM {_with_leads(found)} WHERE {found.where} ORDER BY leads.id"
+    sql = f"SELECT leads.id FROM {from_with_leads(found)} WHERE {found.where} ORDER BY leads.id"
     return list(session.execute(text(sql), found.params).scalars())
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from core.models import Event, Lead, RejectedPayload
+from tools.segments import compiled, ensure_builtins
 
 T0 = datetime.now(UTC) - timedelta(hours=2)
 
@@ -164,3 +165,18 @@ def test_lead_list_filters_and_pages(client):
     everyone = client.get("/v1/leads", params={"limit": 1}).json()
     assert everyone["total"] == 2 and everyone["next_offset"] == 1
     assert client.get("/v1/leads", params={"tier": "hot"}).status_code == 400
+
+
+def test_lead_list_by_segment_reads_the_summaries_and_combines_with_tier(client, session):
+    ensure_builtins(session)
+    session.commit()
+    client.post("/v1/batch", json=_batch())
+    client.post("/v1/identify", json={"userId": "u-7", "traits": {"email": "cold@x.io"}})
+    assert "lead_behaviour" in compiled(session, "demo_requests_30d >= 1", None).from_
+    page = client.get("/v1/leads", params={"segment": "demo_requests"}).json()
+    assert (page["total"], [i["email"] for i in page["items"]]) == (1, ["ada.lovelace@engine.io"])
+    assert (
+        client.get("/v1/leads", params={"segment": "demo_requests", "tier": "cold"}).json()["total"]
+        == 0
+    )
+    assert client.get("/v1/leads", params={"segment": "nope"}).status_code == 404

@@ -209,3 +209,20 @@ def test_anonymous_events_in_an_older_pending_batch_count_once_when_attached(ses
     session.expire_all()
     assert folded == (session.get(Lead, lead.id).engagement_score, lead.stage)
     assert folded[0] > 0
+
+
+def test_ingest_scores_as_of_a_given_time(session):
+    """A dataset anchored in the past (the eval suites' demo) is scored in its own time: its
+    MQL crossing and history are dated `as_of`, whatever day the load runs."""
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    anchor = now - timedelta(minutes=30)  # after the messages' own times (an hour ago)
+    ingest(session, _messages(now), as_of=anchor)
+    lead = _lead(session)
+    assert (lead.tier, lead.scored_at) == ("mql", anchor)
+    crossed = session.scalars(
+        select(Event.occurred_at).where(Event.lead_id == lead.id, Event.type == "mql_reached")
+    ).all()
+    assert crossed == [anchor]
+    history = select(ScoreHistory.scored_at).where(ScoreHistory.lead_id == lead.id)
+    assert set(session.scalars(history)) == {anchor}
