@@ -166,9 +166,7 @@ def evaluate_triggers(
         if r.occurred_at <= now + timedelta(days=1)
     ]
     fitting = [(r, rules) for r, rules in fitting if rules]
-    # leads rows first, in id order, as the scorer takes them; then the enrollment locks
-    lock_lead_rows(session, [r.lead_id for r, _ in fitting])
-    lock_leads(session, [r.lead_id for r, _ in fitting])
+    # conditions read the trail up to each event's time (append-only): no locks needed yet
     held = {
         rule.name: _condition_holds(session, rule, candidates)
         for rule in cfg.rules
@@ -185,7 +183,14 @@ def evaluate_triggers(
                 continue
             done.add((rule.name, row.lead_id))
             fires.append((rule, row))
-    return _fire_all(session, fires) if fires else []
+    if not fires:
+        return []
+    # only the leads a rule fires for: their leads rows first, in id order, as the scorer takes
+    # them (so a request firing triggers does not hold up the next scorer for leads it leaves
+    # alone); then the enrollment locks, under which _fire_all decides
+    lock_lead_rows(session, [row.lead_id for _, row in fires])
+    lock_leads(session, [row.lead_id for _, row in fires])
+    return _fire_all(session, fires)
 
 
 def _fire_all(session: Session, fires: list[tuple[Rule, Any]]) -> list[Fired]:
