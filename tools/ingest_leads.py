@@ -59,7 +59,9 @@ def _known_ids(session: Session, prepared) -> tuple[dict[str, int], dict[str, in
     rows = session.execute(
         text(
             "SELECT id, external_id, email FROM leads "
-            "WHERE external_id = ANY(:ext) OR email = ANY(:emails)"
+            "WHERE external_id = ANY(:ext) OR email = ANY(:emails) "
+            "UNION ALL SELECT lead_id, external_id, NULL FROM lead_aliases "
+            "WHERE external_id = ANY(:ext)"
         ),
         {"ext": ext, "emails": emails},
     ).all()
@@ -67,6 +69,19 @@ def _known_ids(session: Session, prepared) -> tuple[dict[str, int], dict[str, in
         {r.external_id: r.id for r in rows if r.external_id},
         {r.email: r.id for r in rows if r.email},
     )
+
+
+def _remember_aliases(session: Session, aliases: dict[str, Lead]) -> None:
+    """Record userIds merged into another lead by email (first merge wins)."""
+    if aliases:
+        session.execute(
+            text(
+                "INSERT INTO lead_aliases (external_id, lead_id) "
+                "SELECT * FROM unnest(CAST(:ext AS text[]), CAST(:leads AS bigint[])) "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"ext": list(aliases), "leads": [lead.id for lead in aliases.values()]},
+        )
 
 
 def resolve_leads(session: Session, prepared) -> list[int | None]:
@@ -86,12 +101,19 @@ def resolve_leads(session: Session, prepared) -> list[int | None]:
         ext = {prepared[i][0].userId for i in slow if prepared[i][0].userId}
         emails = {e for i in slow if (e := _lead_key(prepared[i][0], prepared[i][1])[1])}
         known = find_leads(session, ext, emails)
+        aliases: dict[str, Lead] = {}
         for i in slow:
             msg, fields, extra = prepared[i]
             user_id, email = _lead_key(msg, fields)
-            lead = (known.get(f"id:{user_id}") if user_id else None) or (
-                known.get(f"email:{email}") if email else None
-            )
+            id_match = known.get(f"id:{user_id}") if user_id else None
+            email_match = known.get(f"email:{email}") if email else None
+            lead = id_match or email_match
+            if id_match is not None and email_match not in (None, id_match):
+                # the email is another lead's: dedupe by email (an empty lead made from events
+                # under this userId before its identify arrived keeps those events)
+                lead = email_match
+            elif id_match is None and lead is not None and user_id and lead.external_id:
+                aliases[user_id] = lead  # merged by email under another userId: remember it
             if lead is None and (user_id or email):
                 lead = Lead(
                     external_id=user_id,
@@ -114,6 +136,7 @@ def resolve_leads(session: Session, prepared) -> list[int | None]:
         with session.no_autoflush:
             link_accounts(session, list(touched.values()))
         session.flush()
+        _remember_aliases(session, aliases)
     for i, (msg, fields, _) in enumerate(prepared):
         if i in touched:
             resolved[i] = touched[i].id

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from core.models import Account, Lead
+from core.models import Account, Lead, LeadAlias
 from core.vocab import LEAD_FIELDS
 from tools.hygiene import (
     InvalidEmail,
@@ -167,4 +167,8 @@ def find_leads(session: Session, external_ids: set[str], emails: set[str]) -> di
             found[f"email:{lead.email}"] = lead
             if lead.external_id:
                 found.setdefault(f"id:{lead.external_id}", lead)
+    if external_ids:  # user ids merged into another lead by email (tools/ingest_leads.py)
+        aliased = select(LeadAlias.external_id, Lead).join(Lead, Lead.id == LeadAlias.lead_id)
+        for alias, lead in session.execute(aliased.where(LeadAlias.external_id.in_(external_ids))):
+            found.setdefault(f"id:{alias}", lead)
     return found

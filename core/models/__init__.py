@@ -12,7 +12,7 @@ from core.models.engagement import (
     Reply,
     WorkerJob,
 )
-from core.models.people import Account, Lead, Rep
+from core.models.people import Account, Lead, LeadAlias, Rep
 from core.models.segments import Segment
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "InboundMessage",
     "IngestBatch",
     "Lead",
+    "LeadAlias",
     "LeadBehaviour",
     "LlmCall",
     "Outbox",

@@ -103,3 +103,17 @@ class Lead(Base):
         """First and last name, or the email when both are missing."""
         name = " ".join(p for p in (self.first_name, self.last_name) if p)
         return name or (self.email or f"lead {self.id}")
+
+
+class LeadAlias(Base):
+    """Another user id for a lead: an identify merged into the lead by its email (dedupe by
+    normalized email) under a userId other than the lead's own, so later events sent under
+    that userId reach the same lead instead of creating an empty one."""
+
+    __tablename__ = "lead_aliases"
+
+    external_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("leads.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = created_at()

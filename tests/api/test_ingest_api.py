@@ -180,3 +180,42 @@ def test_lead_list_by_segment_reads_the_summaries_and_combines_with_tier(client,
         == 0
     )
     assert client.get("/v1/leads", params={"segment": "nope"}).status_code == 404
+
+
+def _identify(user_id: str, email: str) -> dict:
+    return {"userId": user_id, "traits": {"email": email, "first_name": "Rahul"}}
+
+
+def _leads_named(session, *external_ids: str) -> list[tuple]:
+    session.expire_all()
+    rows = select(Lead.id, Lead.external_id, Lead.email).order_by(Lead.id)
+    return [tuple(r) for r in session.execute(rows) if r.external_id in external_ids]
+
+
+def test_a_user_id_merged_by_email_is_remembered(client, session):
+    """A second identify with another userId but the same (re-cased) email is merged into the
+    lead; the events later sent under that userId reach it too, instead of an empty new lead."""
+    assert client.post("/v1/identify", json=_identify("u-241", "rahul@willow.io")).is_success
+    assert client.post("/v1/identify", json=_identify("u-260", "RAHUL@willow.io")).is_success
+    track = {"userId": "u-260", "event": "Demo Requested", "messageId": "after-merge"}
+    assert client.post("/v1/track", json=track).is_success
+    (lead,) = _leads_named(session, "u-241", "u-260")
+    assert lead[1:] == ("u-241", "rahul@willow.io")
+    owner = session.scalar(select(Event.lead_id).where(Event.message_id == "after-merge"))
+    assert owner == lead[0]
+    # the same messages again (a second `nurture demo`): nothing new, nothing refused
+    for body in (_identify("u-241", "rahul@willow.io"), _identify("u-260", "RAHUL@willow.io")):
+        assert client.post("/v1/identify", json=body).is_success
+    assert _leads_named(session, "u-241", "u-260") == [lead]
+
+
+def test_an_identify_whose_email_another_lead_holds_goes_to_that_lead(client, session):
+    """Events under a userId arrived before its identify, so it has an empty lead of its own;
+    its identify then names an email another lead holds: dedupe by email, not a 500."""
+    early = {"userId": "u-9", "event": "Email Opened", "messageId": "before-identify"}
+    assert client.post("/v1/track", json=early).is_success
+    assert client.post("/v1/identify", json=_identify("u-1", "owner@willow.io")).is_success
+    resp = client.post("/v1/identify", json=_identify("u-9", "Owner@willow.io"))
+    assert resp.status_code == 200
+    leads = _leads_named(session, "u-1", "u-9")
+    assert [lead[1:] for lead in leads] == [("u-9", None), ("u-1", "owner@willow.io")]
