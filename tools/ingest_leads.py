@@ -58,17 +58,18 @@ def _known_ids(session: Session, prepared) -> tuple[dict[str, int], dict[str, in
     emails = sorted({e for _, e in keys if e})
     rows = session.execute(
         text(
-            "SELECT id, external_id, email FROM leads "
+            "SELECT id, external_id, email, FALSE AS alias FROM leads "
             "WHERE external_id = ANY(:ext) OR email = ANY(:emails) "
-            "UNION ALL SELECT lead_id, external_id, NULL FROM lead_aliases "
+            "UNION ALL SELECT lead_id, external_id, NULL, TRUE FROM lead_aliases "
             "WHERE external_id = ANY(:ext)"
         ),
         {"ext": ext, "emails": emails},
     ).all()
-    return (
-        {r.external_id: r.id for r in rows if r.external_id},
-        {r.email: r.id for r in rows if r.email},
-    )
+    by_ext: dict[str, int] = {}
+    for r in sorted(rows, key=lambda r: r.alias):  # a lead's own external id before an alias
+        if r.external_id:
+            by_ext.setdefault(r.external_id, r.id)
+    return by_ext, {r.email: r.id for r in rows if r.email}
 
 
 def _remember_aliases(session: Session, aliases: dict[str, Lead]) -> None:
