@@ -223,37 +223,29 @@ class _Compiler:
         window = ""
         if days is not None:
             window = f" AND e.occurred_at > :as_of - make_interval(days => {self.bind(days)})"
-        n = self.bind(value)
-        if self.per_lead:
-            return self.lead_count(metric, window, op, value, n)
-        base = (
-            f"SELECT e.lead_id FROM events e WHERE e.lead_id IS NOT NULL AND "
-            f"{BEHAVIOUR[metric]} AND e.occurred_at <= :as_of{window} GROUP BY e.lead_id"
-        )
-        admits_zero = _compare(0, op, value)
-        # "at least one" and "none" need no counting: a plain semi-join / anti-join
-        pattern = [_compare(n, op, value) for n in (0, 1, 2, 1000)]
-        plain = base.removesuffix(" GROUP BY e.lead_id")
-        if pattern == [False, True, True, True]:
-            return f"{LEAD_ID} IN ({plain})"
-        if pattern == [True, False, False, False]:
-            return f"{LEAD_ID} NOT IN ({plain})"
-        if admits_zero:
-            return f"{LEAD_ID} NOT IN ({base} HAVING NOT (count(*) {op} {n}))"
-        return f"{LEAD_ID} IN ({base} HAVING count(*) {op} {n})"
-
-    def lead_count(self, metric: str, window: str, op: str, value: Any, n: str) -> str:
-        """The count as a subquery over one lead's trail (`ix_events_lead_time`)."""
-        trail = (
-            f"FROM events e WHERE e.lead_id = {LEAD_ID} AND e.occurred_at <= :as_of{window} "
-            f"AND {BEHAVIOUR[metric]}"
-        )
+        # "at least one" and "none" need no counting: a semi-join / anti-join (or EXISTS)
         pattern = [_compare(k, op, value) for k in (0, 1, 2, 1000)]
-        if pattern == [False, True, True, True]:
-            return f"EXISTS (SELECT 1 {trail})"
-        if pattern == [True, False, False, False]:
-            return f"NOT EXISTS (SELECT 1 {trail})"
-        return f"(SELECT count(*) {trail}) {op} {n}"
+        shape = {(False, True, True, True): "any", (True, False, False, False): "none"}.get(
+            tuple(pattern), "count"
+        )
+        n = self.bind(value) if shape == "count" else None
+        if self.per_lead:
+            trail = (
+                f"FROM events e WHERE e.lead_id = {LEAD_ID} AND e.occurred_at <= :as_of{window} "
+                f"AND {BEHAVIOUR[metric]}"
+            )
+            if shape == "count":  # a subquery over one lead's trail (`ix_events_lead_time`)
+                return f"(SELECT count(*) {trail}) {op} {n}"
+            return f"{'' if shape == 'any' else 'NOT '}EXISTS (SELECT 1 {trail})"
+        plain = (
+            f"SELECT e.lead_id FROM events e WHERE e.lead_id IS NOT NULL AND "
+            f"{BEHAVIOUR[metric]} AND e.occurred_at <= :as_of{window}"
+        )
+        if shape != "count":
+            return f"{LEAD_ID} {'' if shape == 'any' else 'NOT '}IN ({plain})"
+        if _compare(0, op, value):  # admits zero: the leads whose count fails, excluded
+            return f"{LEAD_ID} NOT IN ({plain} GROUP BY e.lead_id HAVING NOT (count(*) {op} {n}))"
+        return f"{LEAD_ID} IN ({plain} GROUP BY e.lead_id HAVING count(*) {op} {n})"
 
 
 def _canonical(name: str, value: Any) -> Any:
