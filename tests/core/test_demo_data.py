@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -274,12 +273,6 @@ def test_csv_and_jsonl_exports(data):
     lines = to_jsonl_lines(data)
     assert len(lines) == len(data.leads) + len(data.events)
     assert json.loads(lines[0]) == data.leads[0] and json.loads(lines[-1]) == data.events[-1]
-
-
-def test_default_generation_is_fast():
-    started = time.process_time()  # CPU time: other jobs on the machine must not fail this
-    generate(anchor=ANCHOR)
-    assert time.process_time() - started < 2.0
 
 
 def test_window_must_hold_a_week():
