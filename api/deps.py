@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -24,8 +25,16 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_session_opener(request: Request) -> Callable[[], AbstractContextManager[Session]]:
+    """Opens sessions of its own, for work that outlives the request (background tasks)."""
+    return request.app.state.db.session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionOpenerDep = Annotated[
+    Callable[[], AbstractContextManager[Session]], Depends(get_session_opener)
+]
 
 
 def _presented_key(header: str) -> str | None:

@@ -7,6 +7,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -117,10 +118,12 @@ def client(settings: Settings, session: Session):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.deps import get_session
+    from api.deps import get_session, get_session_opener
     from core.db import Database
 
     app = create_app(settings, db=Database(settings))
     app.dependency_overrides[get_session] = lambda: session
+    # work after the response (ingest's scoring) runs in the same rolled-back session
+    app.dependency_overrides[get_session_opener] = lambda: lambda: nullcontext(session)
     with TestClient(app, headers={"Authorization": "Bearer test-key"}) as test_client:
         yield test_client

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -309,17 +310,10 @@ def finish_batch(
     return outcome
 
 
-def ingest(
-    session: Session,
-    messages: list[Message],
-    source: str = "segment",
-    *,
-    as_of: datetime | None = None,
-) -> IngestResult:
-    """Store and commit, then score inline; a downstream failure leaves events for a retry.
-
-    Scores are as of now; `as_of` scores as of another time (loading a dataset anchored in the
-    past, so its MQL crossings and history are dated in its own time, not the load's).
+def accept(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
+    """Store the messages and their pending batch row, and commit: what `ingest` and the API do
+    first. After this returns nothing is lost: scoring and triggers can run now (`ingest`),
+    right after the response (`drain`) or from the sweep (`process_pending`).
 
     Two concurrent requests may both create the same new lead; the loser gets a unique
     violation, rolls back and stores again (storing is idempotent), finding the winner's lead.
@@ -337,12 +331,28 @@ def ingest(
                     },
                 ).scalar_one()
             session.commit()
-            break
+            return result
         except (IntegrityError, OperationalError) as exc:
             session.rollback()
             if attempt == STORE_ATTEMPTS - 1 or not _retryable(exc):
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def ingest(
+    session: Session,
+    messages: list[Message],
+    source: str = "segment",
+    *,
+    as_of: datetime | None = None,
+) -> IngestResult:
+    """Store and commit, then score inline; a downstream failure leaves events for a retry.
+
+    Scores are as of now; `as_of` scores as of another time (loading a dataset anchored in the
+    past, so its MQL crossings and history are dated in its own time, not the load's).
+    """
+    result = accept(session, messages, source)
     for attempt in range(STORE_ATTEMPTS):
         try:
             if result.batch_id is None:  # nothing new: the leads' scores move on to now
@@ -366,6 +376,107 @@ def ingest(
             log.exception("downstream work failed; %d events left for retry", len(result.event_ids))
             break
     return result
+
+
+# batches a drain scores or fires triggers for in one turn (500-event batches: 50k events)
+DRAIN_LIMIT = 100
+# batches whose scoring failed alone in this process: later drains leave them to the sweep
+_FAILED: deque[int] = deque(maxlen=1000)
+_UNSCORED = "scored_at IS NULL AND id <> ALL(CAST(:failed AS bigint[]))"
+
+
+def _try_scorer_turn(session: Session) -> bool:
+    return session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:ns, :key)"),
+        dict(zip(("ns", "key"), SCORER_LOCK, strict=True)),
+    ).scalar_one()
+
+
+def _isolating(session: Session, rows, work, relock) -> None:
+    """`work(rows)` and commit. If that fails, each batch alone (`relock(id)` locks it again,
+    or returns nothing if it is no longer ours), so one bad batch does not keep failing the
+    others: one that fails alone is remembered and left to the sweep."""
+    try:
+        work(rows)
+        session.commit()
+        return
+    except Exception:
+        session.rollback()
+        if len(rows) == 1:
+            _FAILED.append(rows[0].id)
+            log.exception("batch %d failed; left to the sweep", rows[0].id)
+            return
+    for row in rows:
+        again = relock(row.id)
+        if again:
+            _isolating(session, again, work, relock)
+        else:
+            session.rollback()
+
+
+def _score_group(session: Session, rows) -> None:
+    def relock(batch_id: int) -> list:
+        if not _try_scorer_turn(session):
+            return []
+        where = "id = :id AND scored_at IS NULL"
+        return _lock_pending(session, where, {"id": batch_id, "limit": 1})
+
+    _isolating(session, rows, lambda group: _score_rows(session, group), relock)
+
+
+def _fire(session: Session, rows) -> None:
+    evaluate_triggers(session, sorted({e for r in rows for e in r.event_ids}))
+    session.execute(
+        text("DELETE FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
+        {"ids": bigint_array([r.id for r in rows])},
+    )
+
+
+def _fire_scored(session: Session, failed: str) -> None:
+    """Fire triggers for scored batches nobody else is finishing and delete them; commit."""
+    rows = _lock_pending(
+        session,
+        "scored_at IS NOT NULL AND id <> ALL(CAST(:failed AS bigint[]))",
+        {"limit": DRAIN_LIMIT, "failed": failed},
+    )
+    if not rows:
+        session.commit()
+        return
+
+    def relock(batch_id: int) -> list:
+        where = "id = :id AND scored_at IS NOT NULL"
+        return _lock_pending(session, where, {"id": batch_id, "limit": 1})
+
+    _isolating(session, rows, lambda group: _fire(session, group), relock)
+
+
+def drain(session: Session) -> None:
+    """Finish accepted batches as the scorer, turn after turn, until none is left unscored.
+
+    What the API runs after answering a request (the Segment contract: 200 means stored).
+    Each turn takes every unscored batch (up to `DRAIN_LIMIT`) under the scorer lock and scores
+    them in one pass, so the busier ingest is, the more events a turn folds and the fewer lead
+    rows it writes per event; then, outside the lock, it fires the scored batches' triggers.
+    If another transaction holds the scorer lock this returns at once: that scorer looks for
+    unscored batches again after releasing the lock, so a batch committed before this call
+    is not missed.
+    """
+    while True:
+        if not _try_scorer_turn(session):
+            session.rollback()
+            return
+        failed = bigint_array(list(_FAILED))
+        rows = _lock_pending(session, _UNSCORED, {"limit": DRAIN_LIMIT, "failed": failed})
+        if rows:
+            _score_group(session, rows)
+        else:
+            session.commit()  # ends the turn; then look once more, outside it
+        _fire_scored(session, failed)
+        if not rows:  # (rows another transaction holds are that one's to finish)
+            more = _lock_pending(session, _UNSCORED, {"limit": 1, "failed": failed})
+            session.rollback()
+            if not more:
+                return
 
 
 def _retryable(exc: Exception) -> bool:

@@ -26,6 +26,7 @@ from tools import clock, reply_drafts, reply_effects
 from tools.guardrails import suppression_reason
 from tools.reply_effects import ReplyContext
 from tools.reply_schema import LABELS, ReplyClassification
+from tools.score_state import lock_state_rows
 
 OOO_DEFAULT_DAYS = 14
 NOT_NOW_DEFAULT_DAYS = 90
@@ -214,6 +215,7 @@ def act_on_reply(
     if lead is None:
         name, outcome = "tag", {"tagged": True, "why": "no lead matched this reply"}
     else:
+        lock_state_rows(session, [lead.id])  # before any write to the lead (the fold's order)
         ctx = ReplyContext(session, reply, lead, result, now, lead_ids=[lead.id])
         review = result.needs_review
         name = "needs_review" if review else result.label

@@ -18,14 +18,19 @@ another scoring config, an unsummarised row, an `as_of` behind the state's, a fu
 now due, a reset in the batch newer than the state's (it changes which earlier events count), or
 when the caller says so (anonymous events just attached to the lead, crash recovery).
 
-Concurrency. The batch locks its leads' rows, then their state rows, in lead order first
-(`lock_lead_rows`), so two batches sharing leads queue instead of deadlocking, and a refold
-reads the trail only after every earlier writer of those rows has committed. A refold leaves
-out the events of batches not scored yet (`ingest_batches` rows without `scored_at`) that name
-the lead: whoever scores them (which needs the same row locks) folds them in later. (A pending
-batch that does not name the lead, e.g. its anonymous events just attached to it, will not
-fold them for this lead, so the refold counts them.) So every event is counted exactly once,
-whatever the interleaving, and a refold reads only the pending batches of its own leads.
+Concurrency. A fold locks its leads' state rows in lead order (the lock statement), folds the
+batch into them and materializes the new numbers (`fold_scores`), and only then locks the leads
+rows in lead order (`lock_lead_rows`) to write scores, history and MQL events, so requests
+storing consent or stage changes (which lock leads rows only) wait for the short apply, not for
+the whole fold. Two folds sharing leads queue on the state rows. A refold reads the trail
+under the state-row locks, leaving out the events of batches not scored yet
+(`ingest_batches` rows without `scored_at`) that name the lead: whoever scores them (which
+needs the same locks) folds them in later. (A pending batch that does not name the lead, e.g.
+its anonymous events just attached to it, will not fold them for this lead, so the refold
+counts them.) So every event is counted exactly once, whatever the interleaving, and a refold
+reads only the pending batches of its own leads. Fit is read from the leads row without its
+lock: an identify that changes it concurrently has a pending batch of its own, whose fold
+scores the new attributes.
 """
 
 from __future__ import annotations
@@ -114,13 +119,28 @@ _LOCK_LEADS = text(
 def lock_lead_rows(session: Session, lead_ids: Iterable[int]) -> None:
     """Lock leads rows in id order, as every writer of several leads rows does first.
 
-    One order everywhere (leads rows, then state rows, each ascending) is what keeps the
-    scorer and concurrent requests from deadlocking. NO KEY UPDATE, like an UPDATE of non-key
+    One order everywhere (a fold's state rows, then leads rows, each ascending) is what keeps
+    the scorer and concurrent requests from deadlocking. NO KEY UPDATE, like an UPDATE of non-key
     columns: inserting events (whose foreign key takes KEY SHARE) is not blocked.
     """
     ids = sorted(set(lead_ids))
     if ids:
         session.execute(_LOCK_LEADS, {"ids": bigint_array(ids)})
+
+
+_LOCK_STATES = text(
+    "SELECT count(*) FROM (SELECT 1 FROM lead_behaviour "
+    "WHERE lead_id = ANY(CAST(:ids AS bigint[])) ORDER BY lead_id FOR UPDATE) x"
+)
+
+
+def lock_state_rows(session: Session, lead_ids: Iterable[int]) -> None:
+    """Lock state rows in lead order: what a transaction that writes a leads row and later
+    folds (reply actions) takes first, so it keeps the fold's order (state rows, then leads
+    rows) instead of waiting for a scorer that waits for it."""
+    ids = sorted(set(lead_ids))
+    if ids:
+        session.execute(_LOCK_STATES, {"ids": bigint_array(ids)})
 
 
 def lock_sql(cfg: ScoringConfig) -> str:
@@ -292,15 +312,24 @@ WITH raw AS (
 {finish_sql(cfg)}"""
 
 
-_STATEMENTS: dict[str, tuple[str, str]] = {}
+_STATEMENTS: dict[str, tuple[str, str, str]] = {}
+_APPLY = "SELECT * FROM fold_scores"
 
 
-def _statements(cfg: ScoringConfig) -> tuple[str, str, str]:
-    """The config's state key and its (lock, fold) SQL, built once."""
+def _statements(cfg: ScoringConfig) -> tuple[str, str, str, str]:
+    """The config's state key and its lock, fold and apply SQL, built once.
+
+    The fold writes the state rows and materializes the new numbers into `fold_scores`; the
+    apply (`apply_sql`) writes leads, history and MQL events from there, after the leads rows
+    are locked, so a fold holds leads rows only for the short apply.
+    """
     key = state_key(cfg)
     if key not in _STATEMENTS:
-        fold_sql = apply_sql(cfg, _scores_from_state(cfg), before=_fold_ctes(cfg))
-        _STATEMENTS[key] = (lock_sql(cfg), fold_sql)
+        fold_sql = (
+            f"CREATE TEMP TABLE fold_scores ON COMMIT DROP AS WITH {_fold_ctes(cfg)}\n"
+            f"final AS ({_scores_from_state(cfg)})\nSELECT * FROM final"
+        )
+        _STATEMENTS[key] = (lock_sql(cfg), fold_sql, apply_sql(cfg, _APPLY))
     return key, *_STATEMENTS[key]
 
 
@@ -323,8 +352,7 @@ def fold(
     ids = sorted(set(lead_ids))
     if not ids:
         return {"changed": 0, "history": 0, "mql_leads": [], "folded": 0, "refolded": {}}
-    key, lock, statement = _statements(cfg)
-    lock_lead_rows(session, ids)
+    key, lock, fold_sql, apply = _statements(cfg)
     events = bigint_array(sorted(set(new_events)))
     locked = [
         Locked(*row)
@@ -354,7 +382,10 @@ def fold(
         "events": events,
         "key": key,
     }
-    row = session.execute(text(statement), {**params, "as_of": as_of, "cause": cause}).one()
+    session.execute(text("DROP TABLE IF EXISTS fold_scores"))
+    session.execute(text(fold_sql), {**params, "as_of": as_of})
+    lock_lead_rows(session, ids)
+    row = session.execute(text(apply), {"as_of": as_of, "cause": cause}).one()
     session.expire_all()  # leads changed under the ORM's feet
     return {
         "changed": row.changed,

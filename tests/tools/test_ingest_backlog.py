@@ -18,27 +18,30 @@ from tools.triggers import load_triggers
 
 
 def _messages(now, user: str = "crash") -> list:
+    return parse_batch(raw_batch(now, user))
+
+
+def raw_batch(now, user: str = "crash") -> dict:
+    """An identify and a demo request from `user`, an hour before `now`, as a request body."""
     at = now - timedelta(hours=1)
-    return parse_batch(
-        {
-            "batch": [
-                {
-                    "type": "identify",
-                    "userId": f"{user}-1",
-                    "messageId": f"{user}-id",
-                    "timestamp": at.isoformat(),
-                    "traits": {**FULL, "email": f"{user}@acme.example"},
-                },
-                {
-                    "type": "track",
-                    "userId": f"{user}-1",
-                    "event": "Demo Requested",
-                    "messageId": f"{user}-demo",
-                    "timestamp": at.isoformat(),
-                },
-            ]
-        }
-    )
+    return {
+        "batch": [
+            {
+                "type": "identify",
+                "userId": f"{user}-1",
+                "messageId": f"{user}-id",
+                "timestamp": at.isoformat(),
+                "traits": {**FULL, "email": f"{user}@acme.example"},
+            },
+            {
+                "type": "track",
+                "userId": f"{user}-1",
+                "event": "Demo Requested",
+                "messageId": f"{user}-demo",
+                "timestamp": at.isoformat(),
+            },
+        ]
+    }
 
 
 def _lead(session) -> Lead:
