@@ -154,6 +154,8 @@ def main() -> None:
                 _add_history(engine, args.history)
             pid_file = BENCH_HOME.resolve() / "bench-ingest" / "postmaster.pid"
             postmaster = int(pid_file.read_text().split()[0])
+            with engine.connect() as conn:
+                started_at = conn.execute(text("SELECT clock_timestamp()")).scalar()
             before = (time.process_time(), _tree_cpu(server.pid), _tree_cpu(postmaster))
             elapsed = _post_all(base, events, args.batch, args.clients, engine)
             after = (time.process_time(), _tree_cpu(server.pid), _tree_cpu(postmaster))
@@ -162,6 +164,11 @@ def main() -> None:
         with engine.connect() as conn:
             scored = conn.execute(text("SELECT count(*) FROM leads WHERE scored_at IS NOT NULL"))
             scored = scored.scalar()
+            # every scoring pass dates its history rows with its own as_of
+            passes = conn.execute(
+                text("SELECT count(DISTINCT scored_at) FROM score_history WHERE scored_at >= :t"),
+                {"t": started_at},
+            ).scalar()
         n, copy_elapsed = _copy(url, engine)
         copy_rate = n / copy_elapsed
     print(
@@ -169,6 +176,8 @@ def main() -> None:
         f"{args.workers} uvicorn workers; {scored} leads scored inline"
     )
     print(f"API ingest with inline scoring: {api_rate:,.0f} events/s ({elapsed:.2f} s)")
+    batches = -(-len(events) // args.batch)
+    print(f"scoring passes: {passes} ({batches / max(passes, 1):.1f} requests' batches a pass)")
     print(f"raw COPY of the same rows:      {copy_rate:,.0f} events/s ({copy_elapsed:.2f} s)")
     print(f"ratio API / COPY: {api_rate / copy_rate:.0%}")
     print(
