@@ -1,10 +1,12 @@
 """Store Segment-style messages on the trail (idempotently), then score the leads they touched.
 
 The order is the guarantee: validate everything, store the events together with an
-`ingest_batches` row naming them and commit, and only then do downstream work, in two commits
-(`finish_batch`): scoring, which marks the row `scored_at`, then triggers, whose transaction
-deletes it. If either fails (or the process dies), the row stays and `process_pending` (run by
-the worker and by `nurture rescore`) finishes what is left, once.
+`ingest_batches` row naming them and commit (`accept`), and only then do downstream work, in
+two commits: scoring, which marks the row `scored_at`, then triggers, whose transaction deletes
+it. In-process callers do it before `ingest` returns (`finish_batch`); the API answers first and
+then drains (`drain`: one scorer folds every waiting batch). If either step fails (or the
+process dies), the row stays and `process_pending` (run by the worker and by `nurture rescore`)
+finishes what is left, once.
 """
 
 from __future__ import annotations

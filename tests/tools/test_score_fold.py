@@ -12,6 +12,7 @@ import random
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from core.db import make_engine
 from core.models import Lead
 from tests.factories import events_of, identify, lead_attrs, track
 from tools import behaviour
-from tools.ingest import ingest
+from tools.ingest import accept, drain, ingest
 from tools.ingest_schema import parse_batch
 from tools.rescore import rescore
 from tools.score_state import STATE_COLUMNS
@@ -161,7 +162,10 @@ def test_a_lead_without_state_or_under_another_config_is_refolded(session):
     assert session.get(Lead, lead.id).score == 35 + 40
 
 
-def test_concurrent_requests_count_every_event_once(fresh_db_url):
+@pytest.mark.parametrize("path", ["ingest", "api"])
+def test_concurrent_requests_count_every_event_once(fresh_db_url, path):
+    """`ingest`: each request scores before it returns; `api`: each answers once stored and
+    drains, so a request finding the scorer busy leaves its batch to it: none may be left."""
     engine = make_engine(fresh_db_url)
     rnd = random.Random(7)
     with Session(engine) as session:
@@ -191,7 +195,10 @@ def test_concurrent_requests_count_every_event_once(fresh_db_url):
         try:
             with Session(engine) as session:
                 for messages in share:
-                    assert ingest(session, parse_batch({"batch": messages})).stored == 40
+                    finish = ingest if path == "ingest" else accept
+                    assert finish(session, parse_batch({"batch": messages})).stored == 40
+                    if path == "api":
+                        drain(session)
         except Exception as exc:  # reported below
             errors.append(exc)
 
