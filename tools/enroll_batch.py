@@ -92,10 +92,10 @@ class EnrollBatch:
         self.session = session
         ids = sorted(set(lead_ids))
         self.leads = {
-            r.id: SimpleNamespace(**r._mapping) for r in session.execute(_LEADS, {"ids": ids})
+            r.id: SimpleNamespace(**r._mapping) for r in session.execute(_LEADS, {"ids": ids}).all()
         }
         self.mine: dict[int, list[_Seen]] = {i: [] for i in ids}
-        for r in session.execute(_ENROLLMENTS, {"ids": ids}):
+        for r in session.execute(_ENROLLMENTS, {"ids": ids}).all():
             self.mine[r.lead_id].append(_Seen(r.id, r.sequence, r.status, r.enrolled_at))
         addresses = {
             x

@@ -128,7 +128,7 @@ def escalate_many(session: Session, alerts: list[Alert]) -> dict[str, int]:
     ]
     created = dict(
         (r.dedupe_key, r.id)
-        for r in session.execute(_INSERT_MANY, {"rows": orjson.dumps(rows).decode()})
+        for r in session.execute(_INSERT_MANY, {"rows": orjson.dumps(rows).decode()}).all()
     )
     now = datetime.now(UTC)
     add_events(

@@ -354,10 +354,8 @@ def fold(
         return {"changed": 0, "history": 0, "mql_leads": [], "folded": 0, "refolded": {}}
     key, lock, fold_sql, apply = _statements(cfg)
     events = bigint_array(sorted(set(new_events)))
-    locked = [
-        Locked(*row)
-        for row in session.execute(text(lock), {"ids": bigint_array(ids), "events": events})
-    ]
+    rows = session.execute(text(lock), {"ids": bigint_array(ids), "events": events}).all()
+    locked = [Locked(*row) for row in rows]  # (.all(): one fetch, not a fetch a row)
     missing = set(ids) - {r.lead_id for r in locked}
     if missing:  # every lead gets its row from a trigger; should one be gone, refold into a new one
         session.execute(

@@ -141,7 +141,7 @@ def _condition_holds(session: Session, rule: Rule, rows) -> set[tuple[int, datet
         f"JOIN leads ON leads.id = c.lead_id WHERE {where}"
     )
     params.update(c_leads=[r.lead_id for r in rows], c_times=[r.occurred_at for r in rows])
-    return {(r.lead_id, r.as_of) for r in session.execute(text(sql), params)}
+    return {(r.lead_id, r.as_of) for r in session.execute(text(sql), params).all()}
 
 
 def evaluate_triggers(
@@ -159,7 +159,7 @@ def evaluate_triggers(
     oldest = now - timedelta(days=cfg.max_event_age_days)
     rows = session.execute(
         text(_events_sql(cfg)), {"ids": bigint_array(event_ids), "oldest": oldest}
-    )
+    ).all()  # one fetch: iterating a result fetches row by row
     fitting = [
         (r, [rule for rule in cfg.rules if rule.fits(r)])
         for r in rows
