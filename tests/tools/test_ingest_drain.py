@@ -11,7 +11,7 @@ from core.models import Escalation, IngestBatch, Lead
 from tests.tools.test_ingest_backlog import _count, _messages, raw_batch
 from tests.tools.test_triggers import reps
 from tools import ingest as ingest_module
-from tools.ingest import accept, drain, process_pending
+from tools.ingest import SCORER_LOCK, accept, drain, process_pending
 
 
 def _scored(session, *users: str) -> dict[str, tuple[int, bool]]:
@@ -88,7 +88,8 @@ def test_drain_leaves_the_batches_to_the_scorer_holding_the_lock(session, engine
     now = session.scalar(text("SELECT now()"))
     result = accept(session, _messages(now, "one"))
     with engine.connect() as other:  # another process's scorer, mid-turn
-        other.execute(text("SELECT pg_advisory_xact_lock(7413, 0)"))
+        ns, key = SCORER_LOCK
+        other.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": ns, "key": key})
         drain(session)  # returns at once instead of queueing behind it
         assert _scored(session, "one") == {"one-1": (0, False)}
         assert session.get(IngestBatch, result.batch_id).scored_at is None
