@@ -307,8 +307,7 @@ def finish_batch(
         return outcome
     if mine.scored_at is None:
         outcome = _score_rows(session, [mine], as_of)
-    evaluate_triggers(session, mine.event_ids)
-    session.execute(text("DELETE FROM ingest_batches WHERE id = :mine"), params)
+    _fire(session, [mine])
     return outcome
 
 
@@ -385,6 +384,7 @@ DRAIN_LIMIT = 100
 # batches whose scoring failed alone in this process: later drains leave them to the sweep
 _FAILED: deque[int] = deque(maxlen=1000)
 _UNSCORED = "scored_at IS NULL AND id <> ALL(CAST(:failed AS bigint[]))"
+_SCORED = "scored_at IS NOT NULL AND id <> ALL(CAST(:failed AS bigint[]))"
 
 
 def _try_scorer_turn(session: Session) -> bool:
@@ -394,10 +394,10 @@ def _try_scorer_turn(session: Session) -> bool:
     ).scalar_one()
 
 
-def _isolating(session: Session, rows, work, relock) -> None:
-    """`work(rows)` and commit. If that fails, each batch alone (`relock(id)` locks it again,
-    or returns nothing if it is no longer ours), so one bad batch does not keep failing the
-    others: one that fails alone is remembered and left to the sweep."""
+def _isolating(session: Session, rows, work, *, scored: bool) -> None:
+    """`work(rows)` and commit. If that fails, each batch alone, locked again if it is still
+    ours (and, to score it, with the scorer's turn), so one bad batch does not keep failing
+    the others: one that fails alone is remembered and left to the sweep."""
     try:
         work(rows)
         session.commit()
@@ -408,48 +408,35 @@ def _isolating(session: Session, rows, work, relock) -> None:
             _FAILED.append(rows[0].id)
             log.exception("batch %d failed; left to the sweep", rows[0].id)
             return
+    where = f"id = :id AND scored_at IS {'NOT ' if scored else ''}NULL"
     for row in rows:
-        again = relock(row.id)
+        again = (scored or _try_scorer_turn(session)) and _lock_pending(
+            session, where, {"id": row.id, "limit": 1}
+        )
         if again:
-            _isolating(session, again, work, relock)
+            _isolating(session, again, work, scored=scored)
         else:
             session.rollback()
 
 
-def _score_group(session: Session, rows) -> None:
-    def relock(batch_id: int) -> list:
-        if not _try_scorer_turn(session):
-            return []
-        where = "id = :id AND scored_at IS NULL"
-        return _lock_pending(session, where, {"id": batch_id, "limit": 1})
-
-    _isolating(session, rows, lambda group: _score_rows(session, group), relock)
-
-
-def _fire(session: Session, rows) -> None:
-    evaluate_triggers(session, sorted({e for r in rows for e in r.event_ids}))
+def _fire(session: Session, rows) -> int:
+    """Fire the batches' triggers and delete their rows; the number of events. No commit."""
+    events = sorted({e for r in rows for e in r.event_ids})
+    evaluate_triggers(session, events)
     session.execute(
         text("DELETE FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
         {"ids": bigint_array([r.id for r in rows])},
     )
+    return len(events)
 
 
 def _fire_scored(session: Session, failed: str) -> None:
     """Fire triggers for scored batches nobody else is finishing and delete them; commit."""
-    rows = _lock_pending(
-        session,
-        "scored_at IS NOT NULL AND id <> ALL(CAST(:failed AS bigint[]))",
-        {"limit": DRAIN_LIMIT, "failed": failed},
-    )
-    if not rows:
+    rows = _lock_pending(session, _SCORED, {"limit": DRAIN_LIMIT, "failed": failed})
+    if rows:
+        _isolating(session, rows, lambda group: _fire(session, group), scored=True)
+    else:
         session.commit()
-        return
-
-    def relock(batch_id: int) -> list:
-        where = "id = :id AND scored_at IS NOT NULL"
-        return _lock_pending(session, where, {"id": batch_id, "limit": 1})
-
-    _isolating(session, rows, lambda group: _fire(session, group), relock)
 
 
 def drain(session: Session) -> None:
@@ -470,7 +457,7 @@ def drain(session: Session) -> None:
         failed = bigint_array(list(_FAILED))
         rows = _lock_pending(session, _UNSCORED, {"limit": DRAIN_LIMIT, "failed": failed})
         if rows:
-            _score_group(session, rows)
+            _isolating(session, rows, lambda group: _score_rows(session, group), scored=False)
         else:
             session.commit()  # ends the turn; then look once more, outside it
         _fire_scored(session, failed)
@@ -504,11 +491,6 @@ def process_pending(
     unscored = [r for r in rows if r.scored_at is None]
     if unscored:
         _score_rows(session, unscored)
-    events = sorted({e for r in rows for e in r.event_ids})
-    evaluate_triggers(session, events)
-    session.execute(
-        text("DELETE FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
-        {"ids": bigint_array([r.id for r in rows])},
-    )
+    events = _fire(session, rows)
     session.commit()
-    return len(events)
+    return events

@@ -123,9 +123,7 @@ def lock_lead_rows(session: Session, lead_ids: Iterable[int]) -> None:
     the scorer and concurrent requests from deadlocking. NO KEY UPDATE, like an UPDATE of non-key
     columns: inserting events (whose foreign key takes KEY SHARE) is not blocked.
     """
-    ids = sorted(set(lead_ids))
-    if ids:
-        session.execute(_LOCK_LEADS, {"ids": bigint_array(ids)})
+    _lock_in_order(session, _LOCK_LEADS, lead_ids)
 
 
 _LOCK_STATES = text(
@@ -138,9 +136,13 @@ def lock_state_rows(session: Session, lead_ids: Iterable[int]) -> None:
     """Lock state rows in lead order: what a transaction that writes a leads row and later
     folds (reply actions) takes first, so it keeps the fold's order (state rows, then leads
     rows) instead of waiting for a scorer that waits for it."""
+    _lock_in_order(session, _LOCK_STATES, lead_ids)
+
+
+def _lock_in_order(session: Session, lock, lead_ids: Iterable[int]) -> None:
     ids = sorted(set(lead_ids))
     if ids:
-        session.execute(_LOCK_STATES, {"ids": bigint_array(ids)})
+        session.execute(lock, {"ids": bigint_array(ids)})
 
 
 def lock_sql(cfg: ScoringConfig) -> str:

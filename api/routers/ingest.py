@@ -93,26 +93,26 @@ def _handle(session, open_session, raw: bytes, kind: str) -> JSONResponse:
 @router.post("/batch")
 async def batch(request: Request, session: SessionDep, opener: SessionOpenerDep) -> JSONResponse:
     """Store a batch of track / identify / page messages (idempotent by messageId)."""
-    return await _single(request, session, opener, "batch")
+    return await _from_body(request, session, opener, "batch")
 
 
-async def _single(request: Request, session, opener, kind: str) -> JSONResponse:
+async def _from_body(request: Request, session, opener, kind: str) -> JSONResponse:
     return await run_in_threadpool(_handle, session, opener, await request.body(), kind)
 
 
 @router.post("/track")
 async def track(request: Request, session: SessionDep, opener: SessionOpenerDep) -> JSONResponse:
     """Store one behaviour event."""
-    return await _single(request, session, opener, "track")
+    return await _from_body(request, session, opener, "track")
 
 
 @router.post("/identify")
 async def identify(request: Request, session: SessionDep, opener: SessionOpenerDep) -> JSONResponse:
     """Create or update a lead from traits."""
-    return await _single(request, session, opener, "identify")
+    return await _from_body(request, session, opener, "identify")
 
 
 @router.post("/page")
 async def page(request: Request, session: SessionDep, opener: SessionOpenerDep) -> JSONResponse:
     """Store one page view."""
-    return await _single(request, session, opener, "page")
+    return await _from_body(request, session, opener, "page")
