@@ -13,6 +13,7 @@ from api.routers import ask as ask_router
 from api.routers import classify, ingest, leads, mail, segments
 from api.routers import drafts as drafts_router
 from core.db import Database
+from core.heap import freeze_startup_heap
 from core.settings import Settings, get_settings
 
 
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             from slack_app.mount import slack_lifespan
 
             async with slack_lifespan(app):
+                if owned:  # a server process (tests and embedders bring their database)
+                    freeze_startup_heap()
                 yield
         finally:
             if owned:
