@@ -79,3 +79,30 @@ def test_ingest_rewritten_tables_are_vacuumed_sooner_and_downgrade_resets_it(fre
         assert _vacuum_options(engine)["leads"] == sooner
     finally:
         engine.dispose()
+
+
+def _batch_array_storage(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT attname, attstorage FROM pg_attribute "
+                    "WHERE attrelid = 'ingest_batches'::regclass "
+                    "AND attname IN ('event_ids', 'lead_ids', 'refold_ids')"
+                )
+            ).all()
+        )
+
+
+def test_pending_batch_arrays_are_stored_uncompressed_and_downgrade_restores_it(fresh_db_url):
+    engine = make_engine(fresh_db_url)
+    try:
+        columns = ("event_ids", "lead_ids", "refold_ids")
+        # 'e' EXTERNAL: out of line, not compressed; 'x' EXTENDED: PostgreSQL's default
+        assert _batch_array_storage(engine) == dict.fromkeys(columns, "e")
+        downgrade(engine, "0009")
+        assert _batch_array_storage(engine) == dict.fromkeys(columns, "x")
+        migrate(engine)
+        assert _batch_array_storage(engine) == dict.fromkeys(columns, "e")
+    finally:
+        engine.dispose()
