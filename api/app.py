@@ -12,6 +12,7 @@ from api.deps import require_api_key
 from api.routers import ask as ask_router
 from api.routers import classify, ingest, leads, mail, segments
 from api.routers import drafts as drafts_router
+from api.sweep import pending_sweep
 from core.db import Database
 from core.heap import freeze_startup_heap
 from core.settings import Settings, get_settings
@@ -38,8 +39,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         try:
             from slack_app.mount import slack_lifespan
 
-            async with slack_lifespan(app):
-                if owned:  # a server process (tests and embedders bring their database)
+            # only a server process sweeps and freezes its heap (tests and embedders bring
+            # their database)
+            sweep = settings.api_sweep_seconds if owned else 0
+            async with slack_lifespan(app), pending_sweep(app.state.db, sweep):
+                if owned:
                     freeze_startup_heap()
                 yield
         finally:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     home: Path = Field(Path("./.nurture"), alias="NURTURE_HOME")
     database_url: str | None = Field(None, alias="DATABASE_URL")
     api_key: str = Field("dev-key", alias="NURTURE_API_KEY")
+    # how often an API process finishes batches whose scoring failed after the answer (0: never)
+    api_sweep_seconds: float = Field(60.0, ge=0, alias="NURTURE_API_SWEEP_SECONDS")
     public_url: str = Field("http://localhost:8000", alias="NURTURE_PUBLIC_URL")
     unsubscribe_secret: str = Field("dev-unsubscribe-secret", alias="NURTURE_UNSUBSCRIBE_SECRET")
     scoring_config: Path | None = Field(None, alias="NURTURE_SCORING_CONFIG")

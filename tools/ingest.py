@@ -5,8 +5,8 @@ The order is the guarantee: validate everything, store the events together with 
 two commits: scoring, which marks the row `scored_at`, then triggers, whose transaction deletes
 it. In-process callers do it before `ingest` returns (`finish_batch`); the API answers first and
 then drains (`drain`: one scorer folds every waiting batch). If either step fails (or the
-process dies), the row stays and `process_pending` (run by the worker and by `nurture rescore`)
-finishes what is left, once.
+process dies), the row stays and `process_pending` (swept every minute by the worker and by API
+processes, `api/sweep.py`; run by `nurture rescore`) finishes what is left, once.
 """
 
 from __future__ import annotations
