@@ -13,8 +13,7 @@ from __future__ import annotations
 import gc
 
 
-def freeze_startup_heap() -> int:
-    """Collect the startup garbage once, then freeze what survives; the objects frozen."""
+def freeze_startup_heap() -> None:
+    """Collect the startup garbage once, then freeze what survives."""
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()

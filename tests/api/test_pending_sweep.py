@@ -36,9 +36,12 @@ def _state(db: Database, user: str) -> tuple[int, bool, int]:
         return score, scored_at is not None, _count(session, IngestBatch)
 
 
-def _database(url: str, tmp_path, **extra) -> Database:
-    settings = Settings(DATABASE_URL=url, NURTURE_HOME=tmp_path, _env_file=None, **extra)
-    return Database(settings).start()
+def _settings(url: str, tmp_path, **extra) -> Settings:
+    return Settings(DATABASE_URL=url, NURTURE_HOME=tmp_path, _env_file=None, **extra)
+
+
+def _database(url: str, tmp_path) -> Database:
+    return Database(_settings(url, tmp_path)).start()
 
 
 def test_sweep_once_finishes_an_abandoned_batch_and_leaves_a_young_one(fresh_db_url, tmp_path):
@@ -81,13 +84,12 @@ def test_a_server_process_sweeps_batches_it_finds_on_start(fresh_db_url, tmp_pat
 
     from api.app import create_app
 
-    extra = {"NURTURE_API_KEY": "k", "NURTURE_API_SWEEP_SECONDS": 0.05}
     setup = _database(fresh_db_url, tmp_path)
     try:
         _abandoned(setup, "restart")  # left by a process that died before finishing it
     finally:
         setup.stop()
-    settings = Settings(DATABASE_URL=fresh_db_url, NURTURE_HOME=tmp_path, _env_file=None, **extra)
+    settings = _settings(fresh_db_url, tmp_path, NURTURE_API_SWEEP_SECONDS=0.05)
     with TestClient(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
         deadline = time.monotonic() + 10
