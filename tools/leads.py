@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.models import Event, Lead, Rep, ScoreHistory
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.scoring import ScoreBreakdown, compute_score
-from tools.segments import compiled, from_with_leads, get_segment
+from tools.segments import compiled, from_with_leads, get_segment, score_column
 
 PROFILE_FIELDS = (
     "id",
@@ -162,8 +162,10 @@ def list_leads(
         from_ = from_with_leads(found)
         clauses.append(found.where)
         params.update(found.params)
-    if tier:
-        clauses.append("leads.tier = :tier")
+    if tier:  # the tier index is on lead_ranks (migration 0011)
+        if "lead_ranks r" not in from_:
+            from_ += " JOIN lead_ranks r ON r.lead_id = leads.id"
+        clauses.append("r.tier = :tier")
         params["tier"] = tier
     if stage:
         clauses.append("leads.stage = :stage")
@@ -175,7 +177,7 @@ def list_leads(
             "SELECT leads.id, leads.email, leads.first_name, leads.last_name, leads.company, "
             "leads.title, leads.score, leads.tier, leads.stage, leads.source, "
             f"leads.last_engaged_at FROM {from_} WHERE {where} "
-            "ORDER BY leads.score DESC, leads.id LIMIT :limit OFFSET :offset"
+            f"ORDER BY {score_column(from_)} DESC, leads.id LIMIT :limit OFFSET :offset"
         ),
         params,
     )

@@ -35,6 +35,13 @@ DAYS_SINCE = {
     "inactive_days": "coalesce(leads.last_engaged_at, leads.created_at)",
     "created_days": "leads.created_at",
 }
+# Fields a set-based filter reads from `lead_ranks r` (migration 0011), where indexes serve them:
+# the copy of the leads columns scoring rewrites, kept off `leads` so its updates stay HOT.
+RANKED = {
+    "tier": "r.tier",
+    "score": "r.score",
+    "inactive_days": "coalesce(r.last_engaged_at, r.created_at)",
+}
 COMPUTED = {"owner": "(SELECT r.email FROM reps r WHERE r.id = leads.owner_rep_id)"}
 CASE_INSENSITIVE = {"email", "first_name", "last_name", "title", "company", "owner"}
 # metric -> SQL condition over an events row `e`

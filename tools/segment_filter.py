@@ -36,6 +36,7 @@ from tools.segment_fields import (
     CASE_INSENSITIVE,
     COMPUTED,
     DAYS_SINCE,
+    RANKED,
 )
 from tools.summary_filter import summary_condition
 
@@ -89,8 +90,9 @@ class _Compiler:
         self.end = len(source)
         self.summaries = summaries
         self.per_lead = per_lead
-        self.uses_leads = False  # a lead attribute, score or time field appears
+        self.uses_leads = False  # a lead attribute, score or time field was read from leads
         self.uses_summary = False  # a behaviour count was read from lead_behaviour
+        self.uses_ranks = False  # tier, score or inactivity was read from lead_ranks
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -164,7 +166,11 @@ class _Compiler:
             raise FilterError(f"expected a field name, got {field.value!r}", field.pos)
         name = field.value.lower()
         column, kind, behaviour = _resolve(name, field.pos)
-        self.uses_leads = self.uses_leads or behaviour is None
+        ranked = self.summaries and name in RANKED
+        if ranked:
+            column = RANKED[name]
+        self.uses_ranks = self.uses_ranks or ranked
+        self.uses_leads = self.uses_leads or (behaviour is None and not ranked)
         if self.keyword("in"):
             if behaviour:
                 raise FilterError("'in' is not available for behaviour counts", field.pos)
@@ -190,7 +196,7 @@ class _Compiler:
         if kind == "text" and op not in ("=", "<>"):
             raise FilterError(f"{name} is text: use = or !=", op_tok.pos)
         if name in DAYS_SINCE:
-            return self.days_since(DAYS_SINCE[name], op, int(value))
+            return self.days_since(column if ranked else DAYS_SINCE[name], op, int(value))
         if name in CASE_INSENSITIVE:
             column = f"lower({column})"
         return f"{column} {op} {self.bind(_canonical(name, value))}"
@@ -297,33 +303,39 @@ def compile_filter(source: str, *, per_lead: bool = False) -> tuple[str, dict[st
 
 @dataclass
 class SummaryFilter:
-    """A filter compiled to read behaviour summaries (`b`, lead_behaviour) where they can answer.
+    """A filter compiled to read the narrow per-lead tables where they can answer: behaviour
+    summaries (`b`, lead_behaviour) and ranking columns (`r`, lead_ranks).
 
-    `from_` is the FROM clause the condition needs: the summaries alone, `leads` alone, or both.
+    `from_` is the FROM clause the condition needs: `leads`, the summaries or the ranks alone,
+    or joined on the lead id; `lead_id` is its first table's lead id column.
     """
 
     where: str
     params: dict[str, Any]
     from_: str
     uses_leads: bool
+    lead_id: str = "leads.id"
 
 
 def compile_summary_filter(source: str) -> SummaryFilter:
-    """Compile a filter for "now": behaviour counts read lead_behaviour when it answers exactly.
+    """Compile a filter for "now": behaviour counts read lead_behaviour when it answers exactly,
+    tier, score and inactivity read lead_ranks.
 
     The caller must have checked that the summaries are current (tools.segments does).
     """
     compiler = _Compiler(source, summaries=True)
     where = compiler.parse()
-    if not compiler.uses_summary:
-        return SummaryFilter(where.replace(LEAD_ID, "leads.id"), compiler.params, "leads", True)
-    if compiler.uses_leads:
-        return SummaryFilter(
-            where.replace(LEAD_ID, "leads.id"),
-            compiler.params,
-            "leads JOIN lead_behaviour b ON b.lead_id = leads.id",
-            True,
+    tables = [
+        (table, lead_id)
+        for used, table, lead_id in (
+            (compiler.uses_leads, "leads", "leads.id"),
+            (compiler.uses_summary, "lead_behaviour b", "b.lead_id"),
+            (compiler.uses_ranks, "lead_ranks r", "r.lead_id"),
         )
+        if used
+    ] or [("leads", "leads.id")]
+    (first, lead_id), joined = tables[0], tables[1:]
+    from_ = first + "".join(f" JOIN {table} ON {other} = {lead_id}" for table, other in joined)
     return SummaryFilter(
-        where.replace(LEAD_ID, "b.lead_id"), compiler.params, "lead_behaviour b", False
+        where.replace(LEAD_ID, lead_id), compiler.params, from_, first == "leads", lead_id
     )

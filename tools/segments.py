@@ -101,7 +101,13 @@ def from_with_leads(result: SummaryFilter) -> str:
     """The FROM clause for the filter when the query also reads lead columns."""
     if result.uses_leads:
         return result.from_
-    return "lead_behaviour b JOIN leads ON leads.id = b.lead_id"
+    return f"{result.from_} JOIN leads ON leads.id = {result.lead_id}"
+
+
+def score_column(from_: str) -> str:
+    """The score to rank leads by in a query over `from_`: lead_ranks' copy when it is joined
+    (its (tier, score) index then yields the order), else the leads column."""
+    return "r.score" if "lead_ranks r" in from_ else "leads.score"
 
 
 def count_members(session: Session, filter_: str, as_of: datetime | None = None) -> int:
@@ -124,7 +130,7 @@ def list_members(
     found.params.update(limit=limit, offset=offset)
     sql = (
         f"SELECT {LEAD_COLUMNS} FROM {from_with_leads(found)} WHERE {found.where} "
-        "ORDER BY leads.score DESC, leads.id LIMIT :limit OFFSET :offset"
+        f"ORDER BY {score_column(found.from_)} DESC, leads.id LIMIT :limit OFFSET :offset"
     )
     return [dict(row._mapping) for row in session.execute(text(sql), found.params)]
 

@@ -12,7 +12,7 @@ from core.models.engagement import (
     Reply,
     WorkerJob,
 )
-from core.models.people import Account, Lead, LeadAlias, Rep
+from core.models.people import Account, Lead, LeadAlias, LeadRank, Rep
 from core.models.segments import Segment
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Lead",
     "LeadAlias",
     "LeadBehaviour",
+    "LeadRank",
     "LlmCall",
     "Outbox",
     "RejectedPayload",

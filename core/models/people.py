@@ -48,20 +48,15 @@ class Lead(Base):
 
     __tablename__ = "leads"
     __table_args__ = (
-        Index("ix_leads_tier_score", "tier", "score"),
-        Index("ix_leads_last_engaged_at", "last_engaged_at"),
+        # no index covers score, tier or last_engaged_at, so scoring's updates are HOT: those
+        # indexes live on `lead_ranks` (migration 0011)
         Index("ix_leads_source", "source"),
         Index("ix_leads_owner", "owner_rep_id"),
-        # the included columns let "inactive for N days" counts run as index-only scans
-        Index(
-            "ix_leads_activity",
-            text("coalesce(last_engaged_at, created_at)"),
-            postgresql_include=["last_engaged_at", "created_at"],
-        ),
         Index("ix_leads_created_at", "created_at"),
         Index("ix_leads_persona", "persona"),
         Index("ix_leads_product_interest", "product_interest"),
         Index("ix_leads_industry", "industry"),
+        {"postgresql_with": {"fillfactor": 80}},
     )
 
     id: Mapped[int] = pk()
@@ -117,3 +112,33 @@ class LeadAlias(Base):
         BigInteger, ForeignKey("leads.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = created_at()
+
+
+class LeadRank(Base):
+    """A copy of a lead's ranking columns with the indexes that serve tier, score and
+    inactivity filters and orderings (migration 0011).
+
+    Kept by triggers on `leads` (insert, and every update that changes one of these columns),
+    so `leads` itself has no index on what scoring rewrites and its updates stay HOT. Read it
+    only to filter or order many leads; one lead's values are on its `leads` row.
+    """
+
+    __tablename__ = "lead_ranks"
+    __table_args__ = (
+        Index("ix_lead_ranks_tier_score", "tier", "score"),
+        Index("ix_lead_ranks_last_engaged_at", "last_engaged_at"),
+        # the included columns let "inactive for N days" counts run as index-only scans
+        Index(
+            "ix_lead_ranks_activity",
+            text("coalesce(last_engaged_at, created_at)"),
+            postgresql_include=["last_engaged_at", "created_at"],
+        ),
+    )
+
+    lead_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    tier: Mapped[str] = mapped_column(Text)
+    score: Mapped[int]
+    last_engaged_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -57,15 +57,18 @@ def test_behaviour_summary_migration_round_trip(fresh_db_url):
 
 
 def _vacuum_options(engine) -> dict[str, list[str] | None]:
+    """Each table's autovacuum options (None: none set)."""
     with engine.connect() as conn:
-        return dict(
-            conn.execute(
-                text(
-                    "SELECT relname, reloptions FROM pg_class "
-                    "WHERE relname IN ('leads', 'lead_behaviour')"
-                )
-            ).all()
-        )
+        rows = conn.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class "
+                "WHERE relname IN ('leads', 'lead_behaviour')"
+            )
+        ).all()
+    return {
+        name: [o for o in options or () if o.startswith("autovacuum")] or None
+        for name, options in rows
+    }
 
 
 def test_ingest_rewritten_tables_are_vacuumed_sooner_and_downgrade_resets_it(fresh_db_url):
@@ -104,5 +107,87 @@ def test_pending_batch_arrays_are_stored_uncompressed_and_downgrade_restores_it(
         assert _batch_array_storage(engine) == dict.fromkeys(columns, "x")
         migrate(engine)
         assert _batch_array_storage(engine) == dict.fromkeys(columns, "e")
+    finally:
+        engine.dispose()
+
+
+def _rank_state(engine) -> dict:
+    with engine.connect() as conn:
+        indexes = set(
+            conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'leads'")
+            ).scalars()
+        )
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'leads'")
+        ).scalar()
+    return {
+        "ranked_indexes_on_leads": sorted(
+            indexes & {"ix_leads_tier_score", "ix_leads_last_engaged_at", "ix_leads_activity"}
+        ),
+        "fillfactor": [o for o in options or () if o.startswith("fillfactor")],
+        "lead_ranks": "lead_ranks" in inspect(engine).get_table_names(),
+    }
+
+
+def test_lead_ranks_copy_the_ranking_columns_and_downgrade_restores_the_indexes(fresh_db_url):
+    """0011: existing leads are copied, triggers follow inserts and updates, the three
+    indexes move off leads (so scoring's updates can be HOT) and come back on downgrade."""
+    engine = make_engine(fresh_db_url)
+    ranks = text(
+        "SELECT l.email, r.tier, r.score, r.last_engaged_at IS NOT NULL "
+        "FROM leads l JOIN lead_ranks r ON r.lead_id = l.id ORDER BY l.email"
+    )
+    try:
+        downgrade(engine, "0010")
+        assert _rank_state(engine) == {
+            "ranked_indexes_on_leads": [
+                "ix_leads_activity",
+                "ix_leads_last_engaged_at",
+                "ix_leads_tier_score",
+            ],
+            "fillfactor": [],
+            "lead_ranks": False,
+        }
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO leads (email, tier, score, last_engaged_at) "
+                    "VALUES ('old@example.com', 'warm', 55, now())"
+                )
+            )
+        migrate(engine)
+        assert _rank_state(engine) == {
+            "ranked_indexes_on_leads": [],
+            "fillfactor": ["fillfactor=80"],
+            "lead_ranks": True,
+        }
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO leads (email) VALUES ('new@example.com')"))
+            assert conn.execute(ranks).all() == [
+                ("new@example.com", "cold", 0, False),
+                ("old@example.com", "warm", 55, True),
+            ]
+            conn.execute(
+                text(
+                    "UPDATE leads SET tier = 'mql', score = 80, last_engaged_at = now() "
+                    "WHERE email = 'new@example.com'"
+                )
+            )
+            conn.execute(text("UPDATE leads SET consent = 'unsubscribed'"))  # no ranking change
+            assert conn.execute(ranks).all() == [
+                ("new@example.com", "mql", 80, True),
+                ("old@example.com", "warm", 55, True),
+            ]
+            conn.execute(text("DELETE FROM leads WHERE email = 'old@example.com'"))
+            assert conn.execute(text("SELECT count(*) FROM lead_ranks")).scalar() == 1
+        downgrade(engine, "0010")
+        assert _rank_state(engine)["ranked_indexes_on_leads"] == [
+            "ix_leads_activity",
+            "ix_leads_last_engaged_at",
+            "ix_leads_tier_score",
+        ]
+        migrate(engine)
+        assert _rank_state(engine)["lead_ranks"]
     finally:
         engine.dispose()

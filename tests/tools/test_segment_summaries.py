@@ -53,8 +53,7 @@ def by_trail(session, filter_, as_of):
 
 def by_summary(session, filter_, as_of):
     found = compile_summary_filter(filter_)
-    lead_id = "leads.id" if found.uses_leads else "b.lead_id"
-    sql = f"SELECT {lead_id} FROM {found.from_} WHERE {found.where}"
+    sql = f"SELECT {found.lead_id} FROM {found.from_} WHERE {found.where}"
     return set(session.execute(text(sql), {**found.params, "as_of": as_of}).scalars())
 
 
@@ -123,7 +122,14 @@ def test_many_rows_fill_keeps_what_the_per_lead_fill_keeps(session, trails, monk
 
 def test_summaries_match_the_trail_on_demo_data(session):
     load_demo(session, generate(seed=5, n_leads=150, anchor=NOW - DAY))
+    differ = text(
+        "SELECT count(*) FROM leads l FULL JOIN lead_ranks r ON r.lead_id = l.id "
+        "WHERE (l.tier, l.score, l.last_engaged_at, l.created_at) "
+        "IS DISTINCT FROM (r.tier, r.score, r.last_engaged_at, r.created_at)"
+    )
+    assert session.execute(differ).scalar() == 0  # inline scoring kept lead_ranks in step
     rescore(session, None, as_of=NOW)
+    assert session.execute(differ).scalar() == 0  # and so did the full rescore
     assert_same_members(session, [0, 8, 40])
 
 
@@ -135,6 +141,26 @@ def test_counts_read_summaries_where_they_are_exact():
     assert "FROM events" in compile_summary_filter("events_7d >= 1").where
     mixed = compile_summary_filter("persona = founder and whitepaper_downloads >= 1")
     assert mixed.from_.startswith("leads JOIN lead_behaviour b")
+
+
+def test_tier_score_and_inactivity_read_lead_ranks_where_their_indexes_are():
+    """Migration 0011 moved those indexes off `leads`: set-based filters on them read the
+    copy in lead_ranks, joined to whatever else the filter needs, never leads for nothing."""
+    tier = compile_summary_filter("tier = mql")
+    assert (tier.from_, tier.lead_id, tier.uses_leads) == ("lead_ranks r", "r.lead_id", False)
+    assert "r.tier" in tier.where
+    inactive = compile_summary_filter("inactive_days >= 30")
+    assert inactive.from_ == "lead_ranks r"
+    assert "coalesce(r.last_engaged_at, r.created_at)" in inactive.where
+    warm_buyers = compile_summary_filter("score >= 40 and pricing_views_7d >= 2")
+    assert warm_buyers.from_ == "lead_behaviour b JOIN lead_ranks r ON r.lead_id = b.lead_id"
+    everything = compile_summary_filter("persona = founder and tier = warm and downloads >= 1")
+    assert everything.from_ == (
+        "leads JOIN lead_behaviour b ON b.lead_id = leads.id "
+        "JOIN lead_ranks r ON r.lead_id = leads.id"
+    )
+    trail = compile_filter("tier = mql")[0]  # the per-lead / as-of compile reads leads
+    assert "leads.tier" in trail
 
 
 def test_membership_is_current_right_after_ingest(session, trails):
