@@ -49,19 +49,19 @@ END $$;
 """
 
 
-def _leads_indexes(create: bool) -> None:
-    if create:
-        op.create_index("ix_leads_tier_score", "leads", ["tier", "score"])
-        op.create_index("ix_leads_last_engaged_at", "leads", ["last_engaged_at"])
-        op.create_index(
-            "ix_leads_activity",
-            "leads",
-            [sa.text(ACTIVITY)],
-            postgresql_include=["last_engaged_at", "created_at"],
-        )
-    else:
-        for name in ("ix_leads_tier_score", "ix_leads_last_engaged_at", "ix_leads_activity"):
-            op.drop_index(name, table_name="leads")
+def _ranking_indexes(table: str, create: bool) -> None:
+    """The indexes on tier + score, last_engaged_at and inactivity, on `table`."""
+    names = [f"ix_{table}_{suffix}" for suffix in ("tier_score", "last_engaged_at", "activity")]
+    if not create:
+        for name in names:
+            op.drop_index(name, table_name=table)
+        return
+    op.create_index(names[0], table, ["tier", "score"])
+    op.create_index(names[1], table, ["last_engaged_at"])
+    # the included columns let "inactive for N days" counts run as index-only scans
+    op.create_index(
+        names[2], table, [sa.text(ACTIVITY)], postgresql_include=["last_engaged_at", "created_at"]
+    )
 
 
 def upgrade() -> None:
@@ -82,14 +82,7 @@ def upgrade() -> None:
         f"INSERT INTO lead_ranks (lead_id, {', '.join(RANKED)}) "
         f"SELECT id, {', '.join(RANKED)} FROM leads"
     )
-    op.create_index("ix_lead_ranks_tier_score", "lead_ranks", ["tier", "score"])
-    op.create_index("ix_lead_ranks_last_engaged_at", "lead_ranks", ["last_engaged_at"])
-    op.create_index(
-        "ix_lead_ranks_activity",
-        "lead_ranks",
-        [sa.text(ACTIVITY)],
-        postgresql_include=["last_engaged_at", "created_at"],
-    )
+    _ranking_indexes("lead_ranks", create=True)
     op.execute(FUNCTIONS)
     op.execute(
         "CREATE TRIGGER lead_ranks_rows AFTER INSERT ON leads "
@@ -101,7 +94,7 @@ def upgrade() -> None:
         "REFERENCING NEW TABLE AS new_leads FOR EACH STATEMENT "
         "EXECUTE FUNCTION lead_ranks_follow_leads()"
     )
-    _leads_indexes(create=False)
+    _ranking_indexes("leads", create=False)
     op.execute(f"ALTER TABLE leads SET (fillfactor = {LEADS_FILLFACTOR})")
     # the ranks table is rewritten as often as leads rows are scored: vacuum it as soon (0008)
     op.execute(
@@ -112,7 +105,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("ALTER TABLE leads RESET (fillfactor)")
-    _leads_indexes(create=True)
+    _ranking_indexes("leads", create=True)
     op.execute("DROP TRIGGER lead_ranks_follow ON leads")
     op.execute("DROP TRIGGER lead_ranks_rows ON leads")
     op.execute("DROP FUNCTION lead_ranks_follow_leads()")
