@@ -486,14 +486,31 @@ def process_pending(
     """Finish downstream work for accepted batches whose processing never committed.
 
     Batches younger than `older_than` are left to the request still working on them: unscored
-    ones are scored, then every one's triggers fire. Returns the number of events processed.
+    ones are scored (together, in one commit), then every one's triggers fire (another commit).
+    A step that fails is retried batch by batch (`_isolating`), so one batch that keeps failing
+    is logged and left for the next sweep instead of holding every other batch back with it.
+    Returns the number of events of the batches taken that are finished now.
     """
     rows = _lock_pending(session, "created_at <= now() - :age", {"limit": limit, "age": older_than})
     if not rows:
         return 0
-    unscored = [r for r in rows if r.scored_at is None]
-    if unscored:
-        _score_rows(session, unscored)
-    events = _fire(session, rows)
-    session.commit()
-    return events
+    if unscored := [r for r in rows if r.scored_at is None]:
+        _isolating(session, unscored, lambda group: _score_rows(session, group), scored=False)
+    ids = bigint_array([r.id for r in rows])
+    scored = _lock_pending(  # ours again, if nobody took them meanwhile; now scored
+        session,
+        "id = ANY(CAST(:ids AS bigint[])) AND scored_at IS NOT NULL",
+        {"ids": ids, "limit": limit},
+    )
+    if scored:
+        _isolating(session, scored, lambda group: _fire(session, group), scored=True)
+    else:
+        session.commit()
+    left = set(
+        session.execute(
+            text("SELECT id FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
+            {"ids": ids},
+        ).scalars()
+    )
+    session.rollback()
+    return sum(len(r.event_ids) for r in rows if r.id not in left)

@@ -150,3 +150,33 @@ def test_the_api_answers_once_stored_and_a_scoring_failure_after_it_loses_nothin
     monkeypatch.undo()
     assert process_pending(session, older_than=timedelta(0)) == 2
     assert _count(session, IngestBatch) == 0
+
+
+def test_the_sweep_finishes_the_other_batches_when_one_keeps_failing(session, monkeypatch):
+    """One batch whose scoring or triggers keep failing must not hold every other batch back:
+    the sweep retries batch by batch, finishes the rest and leaves that one for next time."""
+    reps(session)
+    now = session.scalar(text("SELECT now()"))
+    monkeypatch.setattr(ingest_module, "_FAILED", deque(maxlen=10))
+    unscorable, unfireable, _good = (accept(session, _messages(now, u)) for u in "xyz")
+    real_score, real_fire = ingest_module._score_rows, ingest_module._fire
+
+    def score(session, rows, as_of=None):
+        if any(r.id == unscorable.batch_id for r in rows):
+            raise RuntimeError("this batch cannot be scored")
+        return real_score(session, rows, as_of)
+
+    def fire(session, rows):
+        if any(r.id == unfireable.batch_id for r in rows):
+            raise RuntimeError("this batch's triggers fail")
+        return real_fire(session, rows)
+
+    monkeypatch.setattr(ingest_module, "_score_rows", score)
+    monkeypatch.setattr(ingest_module, "_fire", fire)
+    assert process_pending(session, older_than=timedelta(0)) == 2  # the good batch's 2 events
+    left = {b.id: b.scored_at is not None for b in session.scalars(select(IngestBatch))}
+    assert left == {unscorable.batch_id: False, unfireable.batch_id: True}
+    assert process_pending(session, older_than=timedelta(0)) == 0  # still failing: nothing new
+    monkeypatch.undo()
+    assert process_pending(session, older_than=timedelta(0)) == 4  # fixed: both finish
+    assert _count(session, IngestBatch) == 0
