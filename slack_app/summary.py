@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.models import Draft, Escalation, Lead, WorkerJob
+from core.models import Draft, Escalation, Lead, LeadRank, WorkerJob
 from slack_app.blocks_alerts import weekly_summary_message
 from slack_app.cards import WeeklySummary
 from slack_app.loaders import lead_line
@@ -43,10 +43,11 @@ def summary_due(now: datetime, tz: ZoneInfo) -> bool:
 def weekly_summary(session: Session, now: datetime, tz: ZoneInfo, top: int = TOP) -> WeeklySummary:
     """The leads engaged in the last 7 days with the highest scores, with their top reasons."""
     since = now - timedelta(days=7)
-    leads = session.scalars(
+    leads = session.scalars(  # filtered on lead_ranks, where the indexes are (migration 0011)
         select(Lead)
-        .where(Lead.last_engaged_at >= since, Lead.tier.in_(("mql", "warm")))
-        .order_by(Lead.score.desc(), Lead.id)
+        .join(LeadRank, LeadRank.lead_id == Lead.id)
+        .where(LeadRank.last_engaged_at >= since, LeadRank.tier.in_(("mql", "warm")))
+        .order_by(LeadRank.score.desc(), Lead.id)
         .limit(top)
     )
     new_mqls = session.scalar(

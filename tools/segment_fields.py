@@ -42,7 +42,7 @@ RANKED = {
     "score": "r.score",
     "inactive_days": "coalesce(r.last_engaged_at, r.created_at)",
 }
-COMPUTED = {"owner": "(SELECT r.email FROM reps r WHERE r.id = leads.owner_rep_id)"}
+COMPUTED = {"owner": "(SELECT rep.email FROM reps rep WHERE rep.id = leads.owner_rep_id)"}
 CASE_INSENSITIVE = {"email", "first_name", "last_name", "title", "company", "owner"}
 # metric -> SQL condition over an events row `e`
 BEHAVIOUR = {
