@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
-from core.models import Event, Lead, Rep, ScoreHistory
+from core.models import Event, Lead, LeadRank, Rep, ScoreHistory
 from tools.hygiene import InvalidEmail, normalize_email
 from tools.scoring import ScoreBreakdown, compute_score
 from tools.segments import compiled, from_with_leads, get_segment, score_column
@@ -185,6 +185,6 @@ def list_leads(
 
 
 def tier_counts(session: Session) -> dict[str, int]:
-    """How many leads are in each tier."""
-    rows = session.execute(select(Lead.tier, func.count()).group_by(Lead.tier))
+    """How many leads are in each tier (counted on lead_ranks, which has the tier index)."""
+    rows = session.execute(select(LeadRank.tier, func.count()).group_by(LeadRank.tier))
     return {tier: count for tier, count in rows}

@@ -11,6 +11,7 @@ from tools import behaviour
 from tools.demo_loader import load_demo
 from tools.ingest import ingest
 from tools.ingest_schema import parse_one
+from tools.leads import tier_counts
 from tools.rescore import rescore
 from tools.segment_filter import compile_filter, compile_summary_filter
 from tools.segments import builtin_definitions, count_members
@@ -130,6 +131,8 @@ def test_summaries_match_the_trail_on_demo_data(session):
     assert session.execute(differ).scalar() == 0  # inline scoring kept lead_ranks in step
     rescore(session, None, as_of=NOW)
     assert session.execute(differ).scalar() == 0  # and so did the full rescore
+    by_leads = dict(session.execute(text("SELECT tier, count(*) FROM leads GROUP BY tier")).all())
+    assert tier_counts(session) == by_leads and len(by_leads) >= 2
     assert_same_members(session, [0, 8, 40])
 
 
