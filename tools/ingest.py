@@ -397,29 +397,32 @@ def _try_scorer_turn(session: Session) -> bool:
     ).scalar_one()
 
 
-def _isolating(session: Session, rows, work, *, scored: bool) -> None:
-    """`work(rows)` and commit. If that fails, each batch alone, locked again if it is still
-    ours (and, to score it, with the scorer's turn), so one bad batch does not keep failing
-    the others: one that fails alone is remembered and left to the sweep."""
+def _isolating(session: Session, rows, work, *, scored: bool) -> list:
+    """`work(rows)` and commit; the rows whose work committed. If that fails, each batch
+    alone, locked again if it is still ours (and, to score it, with the scorer's turn), so
+    one bad batch does not keep failing the others: one that fails alone is remembered and
+    left to the sweep."""
     try:
         work(rows)
         session.commit()
-        return
+        return list(rows)
     except Exception:
         session.rollback()
         if len(rows) == 1:
             _FAILED.append(rows[0].id)
             log.exception("batch %d failed; left to the sweep", rows[0].id)
-            return
+            return []
     where = f"id = :id AND scored_at IS {'NOT ' if scored else ''}NULL"
+    done = []
     for row in rows:
         again = (scored or _try_scorer_turn(session)) and _lock_pending(
             session, where, {"id": row.id, "limit": 1}
         )
         if again:
-            _isolating(session, again, work, scored=scored)
+            done += _isolating(session, again, work, scored=scored)
         else:
             session.rollback()
+    return done
 
 
 def _fire(session: Session, rows) -> int:
@@ -489,28 +492,20 @@ def process_pending(
     ones are scored (together, in one commit), then every one's triggers fire (another commit).
     A step that fails is retried batch by batch (`_isolating`), so one batch that keeps failing
     is logged and left for the next sweep instead of holding every other batch back with it.
-    Returns the number of events of the batches taken that are finished now.
+    Returns the number of events of the batches it finished.
     """
     rows = _lock_pending(session, "created_at <= now() - :age", {"limit": limit, "age": older_than})
     if not rows:
         return 0
     if unscored := [r for r in rows if r.scored_at is None]:
         _isolating(session, unscored, lambda group: _score_rows(session, group), scored=False)
-    ids = bigint_array([r.id for r in rows])
     scored = _lock_pending(  # ours again, if nobody took them meanwhile; now scored
         session,
         "id = ANY(CAST(:ids AS bigint[])) AND scored_at IS NOT NULL",
-        {"ids": ids, "limit": limit},
+        {"ids": bigint_array([r.id for r in rows]), "limit": limit},
     )
-    if scored:
-        _isolating(session, scored, lambda group: _fire(session, group), scored=True)
-    else:
+    if not scored:
         session.commit()
-    left = set(
-        session.execute(
-            text("SELECT id FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))"),
-            {"ids": ids},
-        ).scalars()
-    )
-    session.rollback()
-    return sum(len(r.event_ids) for r in rows if r.id not in left)
+        return 0
+    fired = _isolating(session, scored, lambda group: _fire(session, group), scored=True)
+    return sum(len(r.event_ids) for r in fired)

@@ -196,7 +196,7 @@ class _Compiler:
         if kind == "text" and op not in ("=", "<>"):
             raise FilterError(f"{name} is text: use = or !=", op_tok.pos)
         if name in DAYS_SINCE:
-            return self.days_since(column if ranked else DAYS_SINCE[name], op, int(value))
+            return self.days_since(column, op, int(value))
         if name in CASE_INSENSITIVE:
             column = f"lower({column})"
         return f"{column} {op} {self.bind(_canonical(name, value))}"
@@ -278,7 +278,7 @@ def _resolve(name: str, pos: int) -> tuple[str, str, tuple[str, int | None] | No
     if name in ATTRIBUTES:
         return f"leads.{name}", ATTRIBUTES[name], None
     if name in DAYS_SINCE:
-        return "", "int", None
+        return DAYS_SINCE[name], "int", None
     if name in COMPUTED:
         return COMPUTED[name], "text", None
     match = re.fullmatch(r"([a-z_]+?)(?:_(\d+)d)?", name)
