@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -44,7 +45,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             sweep = settings.api_sweep_seconds if owned else 0
             async with slack_lifespan(app), pending_sweep(app.state.db, sweep):
                 if owned:
-                    freeze_startup_heap()
+                    # through the threadpool: its first use imports anyio's thread backend,
+                    # which would otherwise happen (and be compiled) inside a request
+                    await run_in_threadpool(freeze_startup_heap)
                 yield
         finally:
             if owned:
