@@ -194,10 +194,6 @@ _PENDING = text(
 GROUP_AGE = timedelta(seconds=10)
 GROUP_LIMIT = 20
 SCORER_LOCK = (7413, 0)  # advisory lock: one request at a time finishes batches (the group)
-# shared advisory lock held by API requests while they store (until their commit): each of them
-# drains right after, so a drain that sees it held may leave a small backlog to that drain
-STORING_LOCK = (7413, 1)
-_STORING = text("SELECT pg_advisory_xact_lock_shared(:ns, :key)")
 
 
 def score(
@@ -318,23 +314,16 @@ def finish_batch(
     return outcome
 
 
-def accept(
-    session: Session, messages: list[Message], source: str = "segment", *, draining: bool = False
-) -> IngestResult:
+def accept(session: Session, messages: list[Message], source: str = "segment") -> IngestResult:
     """Store the messages and their pending batch row, and commit: what `ingest` and the API do
     first. After this returns nothing is lost: scoring and triggers can run now (`ingest`),
     right after the response (`drain`) or from the sweep (`process_pending`).
 
     Two concurrent requests may both create the same new lead; the loser gets a unique
     violation, rolls back and stores again (storing is idempotent), finding the winner's lead.
-
-    `draining`: the caller promises to `drain` once this returns (the API). It stores under the
-    shared storing lock, which tells other drains that a drain is on its way (see `drain`).
     """
     for attempt in range(STORE_ATTEMPTS):
         try:
-            if draining:
-                session.execute(_STORING, dict(zip(("ns", "key"), STORING_LOCK, strict=True)))
             result = store(session, messages, source)
             if result.event_ids:
                 result.batch_id = session.execute(
@@ -395,17 +384,6 @@ def ingest(
 
 # batches a drain scores or fires triggers for in one turn (500-event batches: 50k events)
 DRAIN_LIMIT = 100
-# Under load a drain leaves unscored batches to the drain of a request still storing while they
-# hold fewer events than this and the oldest is younger than `PASS_WAIT`: a pass costs per lead
-# it touches, so fewer, larger passes score the same events for less (see `_leave_to_storer`).
-PASS_EVENTS = 6000
-PASS_WAIT = timedelta(seconds=1)
-_STORER_COMING = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = :ns "
-    "AND objid = :key AND objsubid = 2 AND granted AND pid <> pg_backend_pid()) "
-    "AND (SELECT min(created_at) FROM ingest_batches WHERE id = ANY(CAST(:ids AS bigint[]))) "
-    "> now() - :wait"
-)
 # batches whose scoring failed alone in this process: later drains leave them to the sweep
 _FAILED: deque[int] = deque(maxlen=1000)
 _UNSCORED = "scored_at IS NULL AND id <> ALL(CAST(:failed AS bigint[]))"
@@ -474,11 +452,10 @@ def drain(session: Session) -> None:
     Each turn takes every unscored batch (up to `DRAIN_LIMIT`) under the scorer lock and scores
     them in one pass, so the busier ingest is, the more events a turn folds and the fewer lead
     rows it writes per event; then, outside the lock, it fires the scored batches' triggers.
-    While another API request is still storing, a few young batches are left to its drain
-    (`_leave_to_storer`). If another transaction holds the scorer lock this returns at once:
-    that scorer takes another turn after releasing the lock, so a batch committed before this
-    call is not missed. A turn that finds nothing is followed by one more (a batch may have
-    been committed while it looked), and two such turns in a row end the drain.
+    If another transaction holds the scorer lock this returns at once: that scorer takes another
+    turn after releasing the lock, so a batch committed before this call is not missed. A turn
+    that finds nothing is followed by one more (a batch may have been committed while it
+    looked); two such turns in a row end the drain.
     """
     idle = 0
     while idle < 2:
@@ -487,31 +464,12 @@ def drain(session: Session) -> None:
             return
         failed = bigint_array(list(_FAILED))
         rows = _lock_pending(session, _UNSCORED, {"limit": DRAIN_LIMIT, "failed": failed})
-        if rows and _leave_to_storer(session, rows):
-            session.rollback()
-            return
         if rows:
             _isolating(session, rows, lambda group: _score_rows(session, group), scored=False)
         else:
             session.commit()
         _fire_scored(session, failed)
         idle = 0 if rows else idle + 1
-
-
-def _leave_to_storer(session: Session, rows) -> bool:
-    """Leave these unscored batches to the drain of a request still storing?
-
-    Yes while they are few (under `PASS_EVENTS` events) and young (under `PASS_WAIT`) and another
-    API request holds the storing lock: it drains after its commit, and then folds its batch
-    along with these in one pass. Under a steady stream this makes passes of about
-    `PASS_EVENTS` events instead of whatever arrived during the previous pass; when the stream
-    stops, the last request finds nobody storing and scores what is left at once.
-    """
-    if sum(len(r.event_ids) for r in rows) >= PASS_EVENTS:
-        return False
-    ns, key = STORING_LOCK
-    params = {"ns": ns, "key": key, "wait": PASS_WAIT, "ids": bigint_array([r.id for r in rows])}
-    return session.execute(_STORER_COMING, params).scalar_one()
 
 
 def _retryable(exc: Exception) -> bool:

@@ -62,7 +62,7 @@ def _finish(open_session) -> None:
 
 def _accept(session, open_session, channel: str, raw: bytes, messages) -> JSONResponse:
     try:
-        result = accept(session, messages, draining=True)
+        result = accept(session, messages)
     except InvalidInput as exc:
         return _reject(session, channel, raw, exc.errors)
     return JSONResponse(
@@ -73,8 +73,7 @@ def _accept(session, open_session, channel: str, raw: bytes, messages) -> JSONRe
             "duplicates": result.duplicates,
             "warnings": [w.model_dump() for w in result.warnings],
         },
-        # always: another request may have left its batches to this one (`drain`)
-        background=BackgroundTask(_finish, open_session),
+        background=None if result.batch_id is None else BackgroundTask(_finish, open_session),
     )
 
 

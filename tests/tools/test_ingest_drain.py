@@ -11,7 +11,7 @@ from core.models import Escalation, IngestBatch, Lead
 from tests.tools.test_ingest_backlog import _count, _messages, raw_batch
 from tests.tools.test_triggers import reps
 from tools import ingest as ingest_module
-from tools.ingest import SCORER_LOCK, STORING_LOCK, accept, drain, process_pending
+from tools.ingest import SCORER_LOCK, accept, drain, process_pending
 
 
 def _scored(session, *users: str) -> dict[str, tuple[int, bool]]:
@@ -97,94 +97,6 @@ def test_drain_leaves_the_batches_to_the_scorer_holding_the_lock(session, engine
     drain(session)
     assert _scored(session, "one")["one-1"][1] is True
     assert _count(session, IngestBatch) == 0
-
-
-def _storing_elsewhere(engine):
-    """Another API request mid-store: it holds the shared storing lock until its commit."""
-    other = engine.connect()
-    ns, key = STORING_LOCK
-    other.execute(text("SELECT pg_advisory_xact_lock_shared(:ns, :key)"), {"ns": ns, "key": key})
-    return other
-
-
-def test_a_drain_leaves_a_few_young_batches_to_a_request_still_storing(
-    session, engine, monkeypatch
-):
-    """Under load passes fold more batches: while another request is storing (and will drain
-    after its commit), a small young backlog is left to it; alone, a drain scores at once."""
-    reps(session)
-    now = session.scalar(text("SELECT now()"))
-    first = accept(session, _messages(now, "one"))
-    groups = _spy_groups(monkeypatch)
-    other = _storing_elsewhere(engine)
-    drain(session)
-    assert groups == [] and session.get(IngestBatch, first.batch_id).scored_at is None
-    other.rollback()  # that request committed; its drain finds nobody storing
-    second = accept(session, _messages(now, "two"))
-    drain(session)
-    assert groups == [sorted([first.batch_id, second.batch_id])]
-    assert _count(session, IngestBatch) == 0
-    other.close()
-
-
-def test_a_backlog_is_scored_while_others_store_once_it_is_large_or_old(
-    session, engine, monkeypatch
-):
-    reps(session)
-    now = session.scalar(text("SELECT now()"))
-    groups = _spy_groups(monkeypatch)
-    other = _storing_elsewhere(engine)
-    large = accept(session, _messages(now, "one"))  # 2 events
-    monkeypatch.setattr(ingest_module, "PASS_EVENTS", 2)
-    drain(session)
-    assert groups == [[large.batch_id]]
-    monkeypatch.undo()
-    groups = _spy_groups(monkeypatch)
-    old = accept(session, _messages(now, "two"))
-    drain(session)
-    assert groups == []  # young and small: left to the request storing
-    session.execute(
-        text("UPDATE ingest_batches SET created_at = created_at - :age WHERE id = :id"),
-        {"age": ingest_module.PASS_WAIT, "id": old.batch_id},
-    )
-    session.commit()
-    drain(session)
-    assert groups == [[old.batch_id]] and _count(session, IngestBatch) == 0
-    other.rollback()
-    other.close()
-
-
-def test_api_requests_store_under_the_storing_lock_and_always_drain(
-    client, session, engine, monkeypatch
-):
-    """The lock is what lets other drains leave batches to a request, so the request must
-    hold it while storing and drain afterwards, even when all it sent was a re-delivery."""
-    reps(session)
-    seen: list[bool] = []
-    real_store = ingest_module.store
-    ns, key = STORING_LOCK
-    held = text(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :ns "
-        "AND objid = :key AND objsubid = 2 AND mode = 'ShareLock' AND granted"
-    )
-
-    def store_and_look(session, messages, source="segment"):
-        with engine.connect() as look:
-            seen.append(look.execute(held, {"ns": ns, "key": key}).scalar_one() == 1)
-        return real_store(session, messages, source)
-
-    now = session.scalar(text("SELECT now()"))
-    with monkeypatch.context() as patch:
-        patch.setattr(ingest_module, "store", store_and_look)
-        assert client.post("/v1/batch", json=raw_batch(now, "one")).status_code == 200
-    assert seen == [True] and _count(session, IngestBatch) == 0
-    # (the test's commits are savepoints, so the request's lock lasts to the test's end: the
-    # batch below cannot be left to a request, only picked up by the next request's drain)
-    waiting = accept(session, _messages(now, "two"))
-    resp = client.post("/v1/batch", json=raw_batch(now, "one"))  # a re-delivery: nothing new
-    assert resp.json()["stored"] == 0
-    assert session.get(IngestBatch, waiting.batch_id) is None
-    assert _scored(session, "two")["two-1"][1] is True
 
 
 def test_a_batch_that_fails_alone_does_not_hold_up_the_others_and_is_left_to_the_sweep(
