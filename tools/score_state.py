@@ -174,6 +174,22 @@ def _month_key(rule) -> str:
     return f"{sql_literal(rule.id + ':')} || to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
+def _merge_recent(metric: str) -> str:
+    """The newest `RECENT_KEPT` times of the old state's and the batch's (each newest first).
+
+    Folding forward, the batch's events are nearly always newer than the state's, and then
+    the two arrays concatenated are already in order; only otherwise does it sort.
+    """
+    old, new = f"o.{metric}_recent", f"a.{metric}_recent"
+    return (
+        f"CASE WHEN coalesce(a.{metric}_n, 0) = 0 THEN {old} "
+        f"WHEN {old} IS NULL OR {new}[cardinality({new})] >= {old}[1] "
+        f"THEN ({new} || {old})[1:{RECENT_KEPT}] "
+        f"ELSE ARRAY(SELECT t FROM unnest({old} || {new}) t ORDER BY t DESC "
+        f"LIMIT {RECENT_KEPT}) END"
+    )
+
+
 def _fold_ctes(cfg: ScoringConfig) -> str:
     """Top-level CTEs ending in `ns`: the target states folded forward (or refolded), written."""
     rules = uncapped(cfg)
@@ -205,10 +221,7 @@ def _fold_ctes(cfg: ScoringConfig) -> str:
         for i, r in enumerate(rules, start=1)
     )
     summaries = ",\n      ".join(
-        f"{m} = coalesce(o.{m}, 0) + coalesce(a.{m}_n, 0), "
-        f"{m}_recent = CASE WHEN a.{m}_n > 0 THEN (SELECT array_agg(t ORDER BY t DESC) FROM "
-        f"(SELECT t FROM unnest(o.{m}_recent || a.{m}_recent) t ORDER BY t DESC "
-        f"LIMIT {RECENT_KEPT}) x) ELSE o.{m}_recent END"
+        f"{m} = coalesce(o.{m}, 0) + coalesce(a.{m}_n, 0), {m}_recent = {_merge_recent(m)}"
         for m in SUMMARISED
     )
     return f"""
