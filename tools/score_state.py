@@ -270,7 +270,8 @@ a AS (
 c AS (SELECT lead_id, jsonb_object_agg(k, n) AS counts FROM ({capped_rows}) x GROUP BY lead_id),
 ns AS (
   UPDATE lead_behaviour b
-  SET state_key = :key, folded_through = :as_of, summarised_at = now(),
+  SET state_key = :key, folded_through = :as_of,
+      summarised_at = coalesce(b.summarised_at, now()),  -- unchanged once set: HOT (0012)
       rule_counts = ARRAY[{rule_counts}]::int[],
       capped_counts = CASE WHEN c.counts IS NULL THEN o.capped_counts ELSE (
         SELECT jsonb_object_agg(k, coalesce((o.capped_counts->>k)::int, 0)

@@ -26,7 +26,7 @@ LEAD_COLUMNS = (
 SUMMARY_SLACK = timedelta(hours=1)
 _SUMMARIES_CURRENT = text(
     "SELECT NOT EXISTS (SELECT 1 FROM lead_behaviour WHERE summarised_at IS NULL) "
-    "AND coalesce((SELECT max(last_event_at) FROM lead_behaviour), '-infinity') <= :as_of"
+    "AND NOT EXISTS (SELECT 1 FROM lead_behaviour WHERE last_event_at > :as_of)"
 )
 
 

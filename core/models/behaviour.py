@@ -84,7 +84,13 @@ lead_behaviour = Table(
     Column("stage_rank", SmallInteger),
     Column("folded_through", DateTime(timezone=True)),
     Column("future_at", DateTime(timezone=True)),
-    Index("ix_lead_behaviour_last_event_at", "last_event_at"),
+    # BRIN, so updates moving it can be HOT (migration 0012)
+    Index(
+        "ix_lead_behaviour_last_event_at",
+        "last_event_at",
+        postgresql_using="brin",
+        postgresql_with={"autosummarize": "on"},
+    ),
     Index(
         "ix_lead_behaviour_unsummarised",
         "lead_id",
@@ -98,6 +104,7 @@ lead_behaviour = Table(
     ),
     Index("ix_lead_behaviour_pricing_2nd", text("(pricing_views_recent[2])")),
     Index("ix_lead_behaviour_demo_last", text("(demo_requests_recent[1])")),
+    postgresql_with={"fillfactor": 70},
 )
 
 

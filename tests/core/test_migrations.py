@@ -191,3 +191,31 @@ def test_lead_ranks_copy_the_ranking_columns_and_downgrade_restores_the_indexes(
         assert _rank_state(engine)["lead_ranks"]
     finally:
         engine.dispose()
+
+
+def _behaviour_hot_state(engine) -> dict:
+    with engine.connect() as conn:
+        method = conn.execute(
+            text(
+                "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+                "WHERE c.relname = 'ix_lead_behaviour_last_event_at'"
+            )
+        ).scalar()
+        options = conn.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'lead_behaviour'")
+        ).scalar()
+    return {"method": method, "fillfactor": [o for o in options or () if "fillfactor" in o]}
+
+
+def test_behaviour_rows_get_a_brin_index_and_room_and_downgrade_restores_them(fresh_db_url):
+    """0012: `last_event_at` is indexed by BRIN (a summarizing index, so updates moving it can
+    be HOT) and the table leaves room on its pages; downgrade brings back the B-tree."""
+    engine = make_engine(fresh_db_url)
+    try:
+        assert _behaviour_hot_state(engine) == {"method": "brin", "fillfactor": ["fillfactor=70"]}
+        downgrade(engine, "0011")
+        assert _behaviour_hot_state(engine) == {"method": "btree", "fillfactor": []}
+        migrate(engine)
+        assert _behaviour_hot_state(engine)["method"] == "brin"
+    finally:
+        engine.dispose()

@@ -257,3 +257,26 @@ def test_a_lead_whose_state_row_is_gone_is_refolded_into_a_new_one(session):
     assert outcome["refolded"] == {"no state": 1}
     assert _rows(session, [lead.id], ("demo_requests", "state_key"))[lead.id][0] == 1
     assert session.get(Lead, lead.id).score == 35 + 40
+
+
+def test_folding_a_batch_into_a_state_row_is_a_hot_update(session):
+    """The fold rewrites the state row of every lead it touches: with no B-tree index on the
+    columns a plain page view moves (migration 0012), the new row version is a HOT one."""
+    lead = identify(session, email="hot@acme.example")
+    as_of = START + timedelta(days=3)
+    rescore(session, [lead.id], as_of=as_of)
+    # as if summarised by an earlier transaction (now() is this whole test's start time)
+    session.execute(
+        text(
+            "UPDATE lead_behaviour SET summarised_at = now() - interval '1 hour' "
+            "WHERE lead_id = :id"
+        ),
+        {"id": lead.id},
+    )
+    hot = text("SELECT pg_stat_get_xact_tuples_hot_updated('lead_behaviour'::regclass)")
+    before = session.scalar(hot)
+    for day in (1, 2):
+        view = track(session, lead, "page_viewed", as_of - timedelta(days=3 - day), url="/blog/x")
+        rescore(session, [lead.id], as_of=as_of, new_events=[view.id])
+    assert _rows(session, [lead.id], ("page_views", "blog_views"))[lead.id] == (2, 2)
+    assert session.scalar(hot) - before == 2
