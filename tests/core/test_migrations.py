@@ -194,16 +194,15 @@ def test_lead_ranks_copy_the_ranking_columns_and_downgrade_restores_the_indexes(
 
 
 def _behaviour_hot_state(engine) -> dict:
+    """The access method of the `last_event_at` index and the table's fillfactor."""
     with engine.connect() as conn:
-        method = conn.execute(
+        method, options = conn.execute(
             text(
-                "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+                "SELECT am.amname, t.reloptions FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+                "JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_class t ON t.oid = i.indrelid "
                 "WHERE c.relname = 'ix_lead_behaviour_last_event_at'"
             )
-        ).scalar()
-        options = conn.execute(
-            text("SELECT reloptions FROM pg_class WHERE relname = 'lead_behaviour'")
-        ).scalar()
+        ).one()
     return {"method": method, "fillfactor": [o for o in options or () if "fillfactor" in o]}
 
 
