@@ -303,27 +303,30 @@ def _scores_from_state(cfg: ScoringConfig) -> str:
         )
         or "0"
     )
-    capped_points = "".join(
-        f"WHEN {sql_literal(r.id)} THEN least(j.value::int * {r.points}, {r.cap_per_month}) "
-        for r in capped(cfg)
+    # capped rules' points, each a plain aggregate over the lead's month counts (a scalar
+    # subquery a rule: no hash aggregate to build for every lead)
+    cap_rules = capped(cfg)
+    per_rule = ", ".join(
+        f"(SELECT sum(least(j.value::int * {r.points}, {r.cap_per_month}))::int "
+        f"FROM jsonb_each_text(n.capped_counts) j "
+        f"WHERE starts_with(j.key, {sql_literal(r.id + ':')})) AS p{i}"
+        for i, r in enumerate(cap_rules)
     )
-    by_rule = (
-        f"SELECT sum(pts)::int AS pts, jsonb_object_agg(rule, pts) AS by_rule FROM ("
-        f"SELECT split_part(j.key, ':', 1) AS rule, "
-        f"sum(CASE split_part(j.key, ':', 1) {capped_points}END)::int AS pts "
-        f"FROM jsonb_each_text(n.capped_counts) j GROUP BY 1) x"
-        if capped_points
-        else "SELECT NULL::int AS pts, NULL::jsonb AS by_rule"
-    )
+    cap_sum = "".join(f" + coalesce(cp.p{i}, 0)" for i in range(len(cap_rules)))
+    by_rule, lateral = "NULL::jsonb", ""
+    if cap_rules:
+        pairs = ", ".join(f"{sql_literal(r.id)}, cp.p{i}" for i, r in enumerate(cap_rules))
+        by_rule = f"nullif(jsonb_strip_nulls(jsonb_build_object({pairs})), '{{}}')"
+        # OFFSET 0 keeps the planner from inlining the subqueries into every later reference
+        lateral = f"CROSS JOIN LATERAL (SELECT {per_rule} OFFSET 0) cp"
     return f"""
 WITH raw AS (
   SELECT n.lead_id, ({fit_sum(cfg, "l")}) AS fit,
-         ({uncapped_sum}) + coalesce(cp.pts, 0) AS raw_engagement,
+         ({uncapped_sum}){cap_sum} AS raw_engagement,
          {counts}n.engaged_at AS last_engaged_at, coalesce(n.stage_rank, 1) AS stage_rank,
-         cp.by_rule AS capped_by_rule,
+         {by_rule} AS capped_by_rule,
          {periods_sql(cfg, "n.engaged_at")} AS periods
-  FROM ns n JOIN leads l ON l.id = n.lead_id
-  LEFT JOIN LATERAL ({by_rule}) cp ON TRUE
+  FROM ns n JOIN leads l ON l.id = n.lead_id {lateral}
 ),
 {finish_sql(cfg)}"""
 
