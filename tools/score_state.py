@@ -212,10 +212,9 @@ def _fold_ctes(cfg: ScoringConfig) -> str:
         )
         or "SELECT NULL::bigint AS lead_id, NULL::text AS k, 0::bigint AS n WHERE FALSE"
     )
-    old_columns = ", ".join(
-        f"CASE WHEN refold THEN NULL ELSE {c} END AS {c}"
-        for c in (*STATE_COLUMNS, *SUMMARISED, *(f"{m}_recent" for m in SUMMARISED))
-    )
+    carried = (*STATE_COLUMNS, *SUMMARISED, *(f"{m}_recent" for m in SUMMARISED))
+    old_columns = ", ".join(f"b.{c}" for c in carried)
+    no_columns = ", ".join("NULL" for _ in carried)  # typed by the branch above
     rule_counts = ", ".join(
         f"coalesce(o.rule_counts[{i}], 0) + coalesce(a.d_{r.id}, 0)"
         for i, r in enumerate(rules, start=1)
@@ -229,10 +228,6 @@ pending AS MATERIALIZED (
   SELECT unnest(event_ids) AS id FROM ingest_batches
   WHERE scored_at IS NULL AND lead_ids && CAST(:refold AS bigint[])
 ),
-base AS MATERIALIZED (
-  SELECT b.*, b.lead_id = ANY(CAST(:refold AS bigint[])) AS refold FROM lead_behaviour b
-  WHERE b.lead_id = ANY(CAST(:fold AS bigint[])) OR b.lead_id = ANY(CAST(:refold AS bigint[]))
-),
 src AS (
   SELECT e.lead_id, e.type, e.category, e.asset_type, e.properties, e.occurred_at
   FROM events e
@@ -243,7 +238,12 @@ src AS (
   WHERE e.lead_id = ANY(CAST(:refold AS bigint[]))
     AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.id = e.id)
 ),
-o AS (SELECT lead_id, refold, {old_columns} FROM base),
+o AS MATERIALIZED (  -- the states folded forward; refolded leads start from an empty one
+  SELECT b.lead_id, FALSE AS refold, {old_columns} FROM lead_behaviour b
+  WHERE b.lead_id = ANY(CAST(:fold AS bigint[]))
+  UNION ALL
+  SELECT r.lead_id, TRUE, {no_columns} FROM unnest(CAST(:refold AS bigint[])) r(lead_id)
+),
 rs AS (
   SELECT lead_id, max(occurred_at) AS reset_at FROM src
   WHERE type IN ({in_list(cfg.reset_on)}) AND occurred_at <= :as_of GROUP BY lead_id
