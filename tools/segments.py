@@ -24,10 +24,23 @@ LEAD_COLUMNS = (
 
 # summaries answer for "now"; an as_of this far back (or more) reads the trail instead
 SUMMARY_SLACK = timedelta(hours=1)
-_SUMMARIES_CURRENT = text(
+_SUMMARIES_CURRENT = (
     "SELECT NOT EXISTS (SELECT 1 FROM lead_behaviour WHERE summarised_at IS NULL) "
-    "AND NOT EXISTS (SELECT 1 FROM lead_behaviour WHERE last_event_at > :as_of)"
+    "AND NOT EXISTS (SELECT 1 FROM lead_behaviour WHERE last_event_at > CAST('{as_of}' AS "
+    "timestamptz))"
 )
+
+
+def summaries_current(session: Session, as_of: datetime) -> bool:
+    """Do the summaries cover the trail exactly at `as_of` (every row filled, no later event)?
+
+    The time goes in as a literal, not a parameter: psycopg prepares a statement after its
+    fifth run on a connection, and PostgreSQL's generic plan for `last_event_at > $1` expects a
+    third of the rows to match, so it scans the table for the first one (180 ms at 1M leads)
+    instead of asking the BRIN index (0.2 ms). `as_of` is a datetime, never text from a user.
+    """
+    stamp = as_of.astimezone(UTC).isoformat()
+    return session.execute(text(_SUMMARIES_CURRENT.format(as_of=stamp))).scalar_one()
 
 
 class UnknownSegment(LookupError):
@@ -85,10 +98,7 @@ def compiled(session: Session, filter_: str, as_of: datetime | None) -> SummaryF
     """
     now = datetime.now(UTC)
     when = as_of or now
-    if (
-        when >= now - SUMMARY_SLACK
-        and session.execute(_SUMMARIES_CURRENT, {"as_of": when}).scalar()
-    ):
+    if when >= now - SUMMARY_SLACK and summaries_current(session, when):
         result = compile_summary_filter(filter_)
     else:
         where, params = compile_filter(filter_)
