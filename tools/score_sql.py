@@ -153,6 +153,7 @@ mql AS (
          'mql_reached', jsonb_build_object('score', u.score, 'from_tier', o.tier), :as_of
   FROM upd u JOIN old o ON o.id = u.id
   WHERE u.tier = 'mql' AND o.tier <> 'mql'
+  ORDER BY u.id  -- ids in lead order, whatever join the plan picks: the same data, the same ids
   ON CONFLICT DO NOTHING
   RETURNING lead_id
 )
